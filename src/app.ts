@@ -1,0 +1,170 @@
+/**
+ * Composition root as a library: config → clients → pollers → exposition → HTTP. main.ts adds the
+ * process concerns (argv, signals, exit codes); tests start a Sentinel in-process.
+ */
+import { readFileSync } from 'node:fs';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { ClusterConfig, Config } from './config/schema.js';
+import { ConnectClient, type ConnectAuth } from './connect/client.js';
+import { ExpositionCache } from './exposition/cache.js';
+import { renderCluster } from './exposition/render.js';
+import { startHttpServer, type JsonRoute, type RunningServer } from './http/server.js';
+import { statusJson } from './http/status.js';
+import type { KafkaReader } from './kafka/reader.js';
+import type { Logger } from './log.js';
+import { ClusterPoller } from './poller/poller.js';
+import type { ClusterSnapshot } from './state/snapshot.js';
+import { REVISION, VERSION } from './version.js';
+
+export interface SentinelHooks {
+  /** Makes the Kafka reader of a cluster with kafka settings. */
+  readonly kafkaReader?: (cluster: ClusterConfig, config: Config, logger: Logger) => KafkaReader | undefined;
+  /** Sees every snapshot after it is published, e.g. the restarter and notifications. */
+  readonly onSnapshot?: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
+  /** Lets a stage after the poll add to the snapshot (restart counters) before it is rendered. */
+  readonly decorate?: (snapshot: ClusterSnapshot) => ClusterSnapshot;
+  readonly json?: ReadonlyMap<string, JsonRoute>;
+  readonly createServer?: Parameters<typeof startHttpServer>[0]['createServer'];
+  readonly authorize?: Parameters<typeof startHttpServer>[0]['authorize'];
+}
+
+export class Sentinel {
+  readonly cache = new ExpositionCache({ version: VERSION, revision: REVISION });
+  readonly pollers: ClusterPoller[] = [];
+  readonly clients: ConnectClient[] = [];
+  private readonly readers: KafkaReader[] = [];
+  private readonly registry = new Registry();
+  private server: RunningServer | undefined;
+  private readonly snapshots: (ClusterSnapshot | undefined)[] = [];
+
+  constructor(
+    readonly config: Config,
+    private readonly logger: Logger,
+    private readonly hooks: SentinelHooks = {},
+  ) {
+    collectDefaultMetrics({ register: this.registry });
+    config.clusters.forEach((cluster, index) => {
+      const client = new ConnectClient({
+        url: cluster.url,
+        requestTimeoutMs: config.poll.timeoutMs,
+        ...authOf(cluster),
+        tls: {
+          ...(cluster.tls.caFile ? { ca: readFileSync(cluster.tls.caFile) } : {}),
+          ...(cluster.tls.certFile ? { cert: readFileSync(cluster.tls.certFile) } : {}),
+          ...(cluster.tls.keyFile ? { key: readFileSync(cluster.tls.keyFile) } : {}),
+          insecureSkipVerify: cluster.tls.insecureSkipVerify,
+        },
+        userAgent: `connect-sentinel/${VERSION}`,
+      });
+      this.clients.push(client);
+      const reader = cluster.kafka ? hooks.kafkaReader?.(cluster, config, logger) : undefined;
+      if (reader) this.readers.push(reader);
+      this.snapshots.push(undefined);
+      this.pollers.push(
+        new ClusterPoller({
+          cluster: cluster.name,
+          client,
+          ...(reader ? { kafka: reader } : {}),
+          intervalMs: config.poll.intervalMs,
+          timeoutMs: config.poll.timeoutMs,
+          staleAfterMs: config.poll.staleAfterMs,
+          jitter: config.poll.jitter,
+          logger: logger.child({ cluster: cluster.name }),
+          onSnapshot: (raw, previous) => {
+            const snapshot = hooks.decorate ? hooks.decorate(raw) : raw;
+            this.snapshots[index] = snapshot;
+            void this.publish(snapshot, previous);
+          },
+        }),
+      );
+    });
+  }
+
+  get url(): string {
+    if (!this.server) throw new Error('not started');
+    return this.server.url;
+  }
+
+  get ready(): boolean {
+    return this.snapshots.every((s) => s !== undefined);
+  }
+
+  snapshot(cluster: string): ClusterSnapshot | undefined {
+    return this.snapshots[this.config.clusters.findIndex((c) => c.name === cluster)];
+  }
+
+  async start(): Promise<void> {
+    const json = new Map<string, JsonRoute>([
+      ['/api/v1/status', () => statusJson(this.snapshots, this.config.clusters.map((c) => c.name))],
+      ...(this.hooks.json ?? []),
+    ]);
+    await this.refreshProcessMetrics();
+    this.server = await startHttpServer({
+      ...(this.config.web.host ? { host: this.config.web.host } : {}),
+      port: this.config.web.port,
+      telemetryPath: this.config.web.telemetryPath,
+      metrics: this.cache,
+      ready: () => this.ready,
+      json,
+      logger: this.logger,
+      ...(this.hooks.createServer ? { createServer: this.hooks.createServer } : {}),
+      ...(this.hooks.authorize ? { authorize: this.hooks.authorize } : {}),
+    });
+    for (const p of this.pollers) p.start();
+    this.logger.info(
+      { url: this.server.url, clusters: this.config.clusters.map((c) => ({ name: c.name, url: c.url, kafka: c.kafka?.brokers ?? null })) },
+      'connect-sentinel started',
+    );
+  }
+
+  /** Wait until every cluster has been polled once. */
+  async firstPolls(): Promise<void> {
+    await Promise.all(this.pollers.map((p) => p.snapshot ?? p.pollOnce()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.pollers.map((p) => p.stop()));
+    await this.server?.close();
+    await Promise.all(this.readers.map((r) => r.close().catch(() => undefined)));
+    for (const c of this.clients) c.close();
+  }
+
+  private async publish(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): Promise<void> {
+    try {
+      // Process metrics are refreshed with each poll so a scrape never renders anything.
+      await this.refreshProcessMetrics(false);
+      this.cache.setCluster(snapshot.cluster, renderCluster(snapshot));
+    } catch (err) {
+      this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
+    }
+    try {
+      this.hooks.onSnapshot?.(snapshot, previous);
+    } catch (err) {
+      this.logger.error({ err, cluster: snapshot.cluster }, 'snapshot consumer failed');
+    }
+  }
+
+  private async refreshProcessMetrics(assemble = true): Promise<void> {
+    const text = (await this.registry.metrics()).replace(/\n{2,}/g, '\n');
+    this.cache.setExtra(text, assemble);
+  }
+}
+
+function authOf(cluster: ClusterConfig): { auth?: ConnectAuth } {
+  if (cluster.basicAuth) return { auth: { kind: 'basic', ...cluster.basicAuth } };
+  const file = cluster.bearerTokenFile;
+  if (file) {
+    // Re-read at most every 10 s so a rotated token is picked up without a file read per request.
+    let token = '';
+    let readAt = -Infinity;
+    const current = (): string => {
+      if (Date.now() - readAt > 10_000) {
+        token = readFileSync(file, 'utf8').trim();
+        readAt = Date.now();
+      }
+      return token;
+    };
+    return { auth: { kind: 'bearer', token: current } };
+  }
+  return {};
+}

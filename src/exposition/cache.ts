@@ -1,0 +1,79 @@
+import { gzipSync } from 'node:zlib';
+import { FAMILIES } from './families.js';
+import type { Fragments } from './render.js';
+import { escapeHelp, escapeLabelValue } from './text.js';
+
+export interface BuildInfo {
+  readonly version: string;
+  readonly revision: string;
+}
+
+/**
+ * Holds the rendered exposition. Pollers hand in each cluster's fragments after a poll; the body is
+ * assembled then, so a scrape only writes a ready buffer (and a gzip of it, made once on first demand).
+ */
+export class ExpositionCache {
+  private readonly clusters = new Map<string, Fragments>();
+  private extra = '';
+  private body: Buffer = Buffer.alloc(0);
+  private gzipped: Buffer | undefined;
+  private readonly buildInfoLine: string;
+  /** Times the body was assembled: once per poll, never per scrape. */
+  assembles = 0;
+
+  constructor(build: BuildInfo) {
+    this.buildInfoLine =
+      `connect_sentinel_build_info{version="${escapeLabelValue(build.version)}",` +
+      `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`;
+    this.assemble();
+  }
+
+  setCluster(cluster: string, fragments: Fragments): void {
+    this.clusters.set(cluster, fragments);
+    this.assemble();
+  }
+
+  removeCluster(cluster: string): void {
+    this.clusters.delete(cluster);
+    this.assemble();
+  }
+
+  /** Text appended after our families (process metrics), refreshed by the caller. */
+  setExtra(text: string, assemble = true): void {
+    this.extra = text;
+    if (assemble) this.assemble();
+  }
+
+  get text(): Buffer {
+    return this.body;
+  }
+
+  get gzip(): Buffer {
+    this.gzipped ??= gzipSync(this.body, { level: 1 });
+    return this.gzipped;
+  }
+
+  private assemble(): void {
+    const names = [...this.clusters.keys()].sort();
+    const parts: string[] = [];
+    for (const fam of FAMILIES) {
+      const header = `# HELP ${fam.name} ${escapeHelp(fam.help)}\n# TYPE ${fam.name} ${fam.type}\n`;
+      if (!fam.perCluster) {
+        parts.push(header, this.buildInfoLine);
+        continue;
+      }
+      let any = false;
+      for (const name of names) {
+        const frag = this.clusters.get(name)?.[fam.name];
+        if (frag === undefined || frag === '') continue;
+        if (!any) parts.push(header);
+        any = true;
+        parts.push(frag);
+      }
+    }
+    parts.push(this.extra);
+    this.body = Buffer.from(parts.join(''), 'utf8');
+    this.gzipped = undefined;
+    this.assembles++;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Every metric family connect-sentinel exposes, in exposition order. docs/metrics.md is checked against
+ * this list by a test, so a family added here without docs fails the build.
+ */
+export interface FamilyDef {
+  readonly name: string;
+  readonly type: 'gauge' | 'counter';
+  readonly help: string;
+  /** Labels besides connect_cluster. */
+  readonly labels: readonly string[];
+  /** False only for build info, which describes the process, not a cluster. */
+  readonly perCluster: boolean;
+}
+
+const f = (
+  name: string,
+  type: FamilyDef['type'],
+  labels: readonly string[],
+  help: string,
+  perCluster = true,
+): FamilyDef => ({ name, type, labels, help, perCluster });
+
+export const FAMILIES = [
+  f('kafka_connect_up', 'gauge', [], '1 if the latest poll of the Connect REST API succeeded.'),
+  f('kafka_connect_info', 'gauge', ['version', 'commit', 'kafka_cluster_id'], 'Connect worker version, from GET /.'),
+  f(
+    'kafka_connect_connector_info',
+    'gauge',
+    ['connector', 'connector_type', 'connector_class', 'worker_id'],
+    'Static facts of a connector; always 1.',
+  ),
+  f(
+    'kafka_connect_connector_state',
+    'gauge',
+    ['connector', 'state'],
+    'Connector state as a StateSet: 1 for the current state, 0 for the others.',
+  ),
+  f('kafka_connect_connector_tasks', 'gauge', ['connector'], 'Number of tasks the connector reports.'),
+  f(
+    'kafka_connect_connector_failures_total',
+    'counter',
+    ['connector'],
+    'Observed transitions of the connector into FAILED.',
+  ),
+  f(
+    'kafka_connect_task_state',
+    'gauge',
+    ['connector', 'task', 'state'],
+    'Task state as a StateSet: 1 for the current state, 0 for the others.',
+  ),
+  f('kafka_connect_task_info', 'gauge', ['connector', 'task', 'worker_id'], 'Worker running the task; always 1.'),
+  f(
+    'kafka_connect_task_failures_total',
+    'counter',
+    ['connector', 'task'],
+    'Observed transitions of the task into FAILED.',
+  ),
+  f(
+    'kafka_connect_connector_error_handling_info',
+    'gauge',
+    ['connector', 'errors_tolerance', 'errors_log_enable', 'dlq_topic', 'dlq_context_headers'],
+    'Error-handling configuration of the connector with Connect defaults applied; always 1.',
+  ),
+  f('kafka_connect_kafka_up', 'gauge', [], '1 if the latest read of offsets from Kafka succeeded.'),
+  f(
+    'kafka_connect_dlq_records',
+    'gauge',
+    ['connector', 'topic'],
+    'Records retained in the dead letter queue topic (sum over partitions of end - start offset).',
+  ),
+  f(
+    'kafka_connect_dlq_records_written_total',
+    'counter',
+    ['connector', 'topic'],
+    'Records ever written to the dead letter queue topic (sum over partitions of the end offset).',
+  ),
+  f(
+    'kafka_connect_dlq_errors_total',
+    'counter',
+    ['connector', 'topic', 'stage', 'exception_class'],
+    'Dead letter queue records read since start, by error stage and exception class.',
+  ),
+  f(
+    'kafka_connect_dlq_last_record_timestamp_seconds',
+    'gauge',
+    ['connector', 'topic'],
+    'Timestamp of the newest dead letter queue record read.',
+  ),
+  f(
+    'kafka_connect_sink_lag_records',
+    'gauge',
+    ['connector', 'topic'],
+    "Sum over partitions of end offset - committed offset of the sink connector's consumer group.",
+  ),
+  f(
+    'kafka_connect_sink_committed_offsets_total',
+    'counter',
+    ['connector', 'topic'],
+    "Sum over partitions of the sink connector's committed offsets; flat while lag > 0 means stalled.",
+  ),
+  f(
+    'connect_sentinel_build_info',
+    'gauge',
+    ['version', 'revision', 'nodejs_version'],
+    'connect-sentinel build; always 1.',
+    false,
+  ),
+  f('connect_sentinel_poll_duration_seconds', 'gauge', ['source'], 'Duration of the latest poll of the source.'),
+  f('connect_sentinel_poll_errors_total', 'counter', ['source'], 'Failed polls of the source.'),
+  f(
+    'connect_sentinel_last_successful_poll_timestamp_seconds',
+    'gauge',
+    ['source'],
+    'Time of the latest successful poll of the source.',
+  ),
+  f(
+    'connect_sentinel_restart_attempts_total',
+    'counter',
+    ['connector'],
+    'Restarts connect-sentinel asked Connect for.',
+  ),
+  f(
+    'connect_sentinel_restart_failures_total',
+    'counter',
+    ['connector'],
+    'Restart requests Connect refused or that failed.',
+  ),
+  f(
+    'connect_sentinel_restart_budget_exhausted',
+    'gauge',
+    ['connector'],
+    '1 while the restart budget is spent and the connector is still failing.',
+  ),
+] as const satisfies readonly FamilyDef[];
+
+export type FamilyName = (typeof FAMILIES)[number]['name'];

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+import { Sentinel } from './app.js';
+import { ConfigError, parseArgs } from './config/load.js';
+import { createLogger } from './log.js';
+import { VERSION } from './version.js';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ argv: process.argv.slice(2), env: process.env });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) process.stderr.write(`connect-sentinel: config: ${p}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text);
+    return 0;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`connect-sentinel ${VERSION} (node ${process.version})\n`);
+    return 0;
+  }
+  const config = parsed.config;
+  const logger = createLogger(config.log.level, config.log.format);
+  const { defaultHooks } = await import('./hooks.js');
+  const sentinel = new Sentinel(config, logger, await defaultHooks(config, logger));
+  try {
+    await sentinel.start();
+  } catch (err) {
+    logger.fatal({ err }, 'could not start');
+    await sentinel.stop().catch(() => undefined);
+    return 1;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  const hardStop = setTimeout(() => {
+    logger.error('shutdown took longer than 10 s; exiting');
+    process.exit(1);
+  }, 10_000);
+  hardStop.unref();
+  await sentinel.stop();
+  logger.flush?.();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`connect-sentinel: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

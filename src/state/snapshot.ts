@@ -1,0 +1,105 @@
+/**
+ * The immutable result of one poll of one Connect cluster. Everything downstream (exposition, status API,
+ * restarter, notifications) reads snapshots only.
+ */
+import type { ConnectorView, ServerInfo } from '../connect/types.js';
+
+export interface SourceHealth {
+  /** The latest attempt succeeded. */
+  readonly up: boolean;
+  /** Wall-clock seconds the latest attempt took. */
+  readonly durationSeconds: number;
+  /** Epoch ms of the latest successful attempt, if any. */
+  readonly lastSuccessAt?: number;
+  /** Failed attempts since start. */
+  readonly errorsTotal: number;
+  /** Why the latest attempt failed. */
+  readonly error?: string;
+}
+
+export interface ConnectView extends SourceHealth {
+  readonly info?: ServerInfo;
+  /** Sorted by name. From the latest successful poll; empty once that is older than stale-after. */
+  readonly connectors: readonly ConnectorView[];
+  /** The connectors come from an earlier poll than the latest attempt. */
+  readonly stale: boolean;
+  /** The worker answered the single expanded call. */
+  readonly expanded: boolean;
+  /** REST requests the latest poll sent (retries included). */
+  readonly requests: number;
+}
+
+export interface DlqTopicView {
+  readonly connector: string;
+  readonly topic: string;
+  /** Sum over partitions of end − start offset: records retained now. */
+  readonly records: number;
+  /** Sum over partitions of the end offset: records ever written. */
+  readonly written: number;
+  readonly partitions: number;
+}
+
+export interface DlqErrorCount {
+  readonly connector: string;
+  readonly topic: string;
+  readonly stage: string;
+  readonly exceptionClass: string;
+  readonly count: number;
+}
+
+export interface DlqLastRecord {
+  readonly connector: string;
+  readonly topic: string;
+  readonly timestampSeconds: number;
+}
+
+export interface SinkLagView {
+  readonly connector: string;
+  readonly topic: string;
+  /** Sum over partitions of end − committed offset (from the start offset where nothing is committed). */
+  readonly lag: number;
+  /** Sum over partitions of the committed offset. */
+  readonly committed: number;
+}
+
+export interface KafkaView extends SourceHealth {
+  readonly dlq: readonly DlqTopicView[];
+  readonly dlqErrors: readonly DlqErrorCount[];
+  readonly dlqLast: readonly DlqLastRecord[];
+  readonly lag: readonly SinkLagView[];
+}
+
+export interface FailureCounters {
+  /** connector → observed transitions into FAILED. */
+  readonly connectors: ReadonlyMap<string, number>;
+  /** taskKey(connector, id) → observed transitions into FAILED. */
+  readonly tasks: ReadonlyMap<string, number>;
+}
+
+export interface RestartView {
+  readonly attempts: ReadonlyMap<string, number>;
+  readonly failures: ReadonlyMap<string, number>;
+  readonly budgetExhausted: ReadonlySet<string>;
+}
+
+export interface ClusterSnapshot {
+  readonly cluster: string;
+  /** Epoch ms when this snapshot was made. */
+  readonly takenAt: number;
+  readonly connect: ConnectView;
+  readonly failures: FailureCounters;
+  /** Present when Kafka is configured for this cluster. */
+  readonly kafka?: KafkaView;
+  /** Present when the restarter is enabled for this cluster. */
+  readonly restarts?: RestartView;
+}
+
+export function taskKey(connector: string, task: number): string {
+  // NUL cannot appear in a connector name that went through JSON from Connect's REST API unescaped.
+  return `${connector}\u0000${task}`;
+}
+
+export function splitTaskKey(key: string): [string, number] {
+  const i = key.lastIndexOf('\u0000');
+  return [key.slice(0, i), Number(key.slice(i + 1))];
+}

@@ -1,0 +1,1 @@
+export async function setup() {} export async function teardown() {}
