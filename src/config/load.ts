@@ -93,6 +93,8 @@ export function parseArgs(sources: ConfigSources): ParsedArgs {
     const setting = BY_FLAG.get(name);
     if (!setting && !META_FLAGS.has(name)) {
       problems.push(`--${name}: unknown flag (see --help)`);
+      // Its value, if any, is not a stray argument of its own.
+      if (eq < 0 && argv[i + 1] !== undefined && !(argv[i + 1] as string).startsWith('--')) i++;
       continue;
     }
     let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;

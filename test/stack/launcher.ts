@@ -612,11 +612,18 @@ async function makeTls(dir: string): Promise<TlsMaterial> {
 // ---------------------------------------------------------------------------------------------
 // Connect
 
-export async function startConnect(kafka: KafkaBroker, opts: StartConnectOptions = {}): Promise<ConnectWorker> {
+/** What startConnect needs of a broker: a KafkaBroker, or just the bootstrap of one started elsewhere. */
+export interface KafkaRef {
+  bootstrap: string;
+  version?: string;
+  baseDir?: string;
+}
+
+export async function startConnect(kafka: KafkaRef, opts: StartConnectOptions = {}): Promise<ConnectWorker> {
   const version = resolveVersion(opts.version ?? kafka.version);
   const classpath = await runtimeClasspath(version);
   const groupId = opts.groupId ?? 'sentinel-connect';
-  const baseDir = opts.baseDir ?? kafka.baseDir;
+  const baseDir = opts.baseDir ?? kafka.baseDir ?? newBaseDir();
   const port = await freePort();
   const scheme = opts.https ? 'https' : 'http';
   const dir = path.join(baseDir, `connect-${groupId}-${port}`);

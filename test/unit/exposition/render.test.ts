@@ -1,0 +1,153 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { parseExpanded } from '../../../src/connect/parse.js';
+import type { ConnectorView } from '../../../src/connect/types.js';
+import { ExpositionCache } from '../../../src/exposition/cache.js';
+import { FAMILIES } from '../../../src/exposition/families.js';
+import { renderCluster } from '../../../src/exposition/render.js';
+import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
+import { countFailures } from '../../../src/state/transitions.js';
+import { expandedAnswer } from '../../fixtures/connectors.js';
+import { parseExposition, samples, value } from '../../helpers/exposition.js';
+import { promtoolCheckMetrics } from '../../helpers/promtool.js';
+
+const GOLDEN = new URL('./golden/exposition.prom', import.meta.url);
+
+function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapshot {
+  return {
+    cluster,
+    takenAt: 1_700_000_000_000,
+    connect: {
+      up: true,
+      durationSeconds: 0.042,
+      lastSuccessAt: 1_700_000_000_000,
+      errorsTotal: 3,
+      info: { version: '4.1.1', commit: 'be816b82d25370ce', kafkaClusterId: 'MkU3OEVBNTcwNTJENDM2Qg' },
+      connectors,
+      stale: false,
+      expanded: true,
+      requests: 1,
+    },
+    failures: countFailures(undefined, connectors, { connectors: new Map(), tasks: new Map() }),
+    kafka: {
+      up: true,
+      durationSeconds: 0.01,
+      lastSuccessAt: 1_700_000_000_000,
+      errorsTotal: 0,
+      dlq: [{ connector: 'file-sink', topic: 'dlq-file-sink', records: 5, written: 7, partitions: 1 }],
+      dlqErrors: [
+        { connector: 'file-sink', topic: 'dlq-file-sink', stage: 'VALUE_CONVERTER', exceptionClass: 'org.apache.kafka.connect.errors.DataException', count: 7 },
+      ],
+      dlqLast: [{ connector: 'file-sink', topic: 'dlq-file-sink', timestampSeconds: 1_699_999_999.5 }],
+      lag: [{ connector: 'file-sink', topic: 'in', lag: 12, committed: 30 }],
+    },
+    restarts: { attempts: new Map([['poison-sink', 2]]), failures: new Map(), budgetExhausted: new Set() },
+  };
+}
+
+function fixtureText(): string {
+  const cache = new ExpositionCache({ version: '0.0.0-test', revision: 'golden' });
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) => a.name.localeCompare(b.name));
+  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1))));
+  return cache.text.toString('utf8').replace(/nodejs_version="[^"]*"/, 'nodejs_version="vX"');
+}
+
+describe('exposition', () => {
+  test('matches the golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
+    const text = fixtureText();
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, text);
+    expect(text).toBe(readFileSync(GOLDEN, 'utf8'));
+  });
+
+  test('promtool check metrics finds nothing to complain about', () => {
+    const r = promtoolCheckMetrics(fixtureText());
+    expect(r.output).toBe('');
+    expect(r.ok).toBe(true);
+  });
+
+  test('states are StateSets: exactly one state is 1 per connector and per task', () => {
+    const all = parseExposition(fixtureText());
+    const prod = samples(all, 'kafka_connect_connector_state', { connect_cluster: 'prod' });
+    expect(prod).toHaveLength(3 * 6);
+    for (const name of ['file-sink', 'poison-sink', 'stopped-source']) {
+      const on = prod.filter((s) => s.labels.connector === name && s.value === 1);
+      expect(on).toHaveLength(1);
+    }
+    expect(value(all, 'kafka_connect_connector_state', { connect_cluster: 'prod', connector: 'stopped-source', state: 'STOPPED' })).toBe(1);
+    expect(value(all, 'kafka_connect_task_state', { connect_cluster: 'prod', connector: 'poison-sink', task: '0', state: 'FAILED' })).toBe(1);
+    expect(value(all, 'kafka_connect_task_failures_total', { connect_cluster: 'prod', connector: 'poison-sink', task: '0' })).toBe(1);
+    expect(value(all, 'kafka_connect_connector_tasks', { connect_cluster: 'prod', connector: 'stopped-source' })).toBe(0);
+  });
+
+  test('error-handling info applies Connect defaults and ignores DLQ keys on source connectors', () => {
+    const all = parseExposition(fixtureText());
+    const eh = samples(all, 'kafka_connect_connector_error_handling_info', { connect_cluster: 'prod' });
+    const by = Object.fromEntries(eh.map((s) => [s.labels.connector, s.labels]));
+    expect(by['file-sink']).toMatchObject({ errors_tolerance: 'all', errors_log_enable: 'false', dlq_topic: 'dlq-file-sink', dlq_context_headers: 'true' });
+    expect(by['poison-sink']).toMatchObject({ errors_tolerance: 'none', dlq_topic: '', dlq_context_headers: 'false' });
+    expect(by['stopped-source']).toMatchObject({ dlq_topic: '' });
+  });
+
+  test('every family in the exposition is declared, and every series carries connect_cluster', () => {
+    const declared = new Set<string>(FAMILIES.map((f) => f.name));
+    for (const s of parseExposition(fixtureText())) {
+      expect(declared.has(s.name), s.name).toBe(true);
+      if (s.name !== 'connect_sentinel_build_info') expect(s.labels.connect_cluster).toBeDefined();
+    }
+  });
+
+  test('a scrape does not re-render: the body is assembled once per update', () => {
+    const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+    const before = cache.assembles;
+    cache.setCluster('c', renderCluster(snapshotOf('c', [])));
+    const a = cache.text;
+    const b = cache.text;
+    const g1 = cache.gzip;
+    const g2 = cache.gzip;
+    expect(cache.assembles).toBe(before + 1);
+    expect(a).toBe(b);
+    expect(g1).toBe(g2);
+  });
+});
+
+describe('odd connector names', () => {
+  const names = [
+    'with "double" quotes',
+    "single 'quotes'",
+    'back\\slash\\',
+    'line\nbreak\r\n',
+    'ünïcödé ✓ 日本語 🚀',
+    'x'.repeat(1000),
+    '{label="injection"} 1\nfake_metric 2',
+    '',
+  ];
+  const connectors: ConnectorView[] = names.map((name) => ({
+    name,
+    type: 'sink',
+    state: 'FAILED',
+    workerId: '127.0.0.1:8083',
+    className: 'a"b\\c',
+    config: { 'errors.deadletterqueue.topic.name': 'dlq\n"x"' },
+    tasks: [{ id: 0, state: 'FAILED', workerId: 'w"1' }],
+  }));
+
+  test('every name survives escaping and parses back exactly', () => {
+    const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+    cache.setCluster('clu"ster\n', renderCluster(snapshotOf('clu"ster\n', connectors)));
+    const text = cache.text.toString('utf8');
+    const parsed = samples(text, 'kafka_connect_connector_state', { state: 'FAILED' });
+    expect(parsed.map((s) => s.labels.connector).sort()).toEqual([...names].sort());
+    expect(parsed.every((s) => s.labels.connect_cluster === 'clu"ster\n')).toBe(true);
+    expect(samples(text, 'fake_metric')).toHaveLength(0);
+    const eh = samples(text, 'kafka_connect_connector_error_handling_info');
+    expect(eh[0]!.labels.dlq_topic).toBe('dlq\n"x"');
+  });
+
+  test('promtool accepts the text', () => {
+    const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+    cache.setCluster('c', renderCluster(snapshotOf('c', connectors)));
+    const r = promtoolCheckMetrics(cache.text.toString('utf8'));
+    expect(r.output).toBe('');
+  });
+});
