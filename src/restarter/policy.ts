@@ -1,0 +1,223 @@
+/**
+ * The restart policy: which FAILED connectors and tasks to restart now, and what to remember about them.
+ * Pure: (connectors, history, config, now) → (actions, decisions, new history). No clock, no I/O.
+ */
+import type { RestartConfig } from '../config/schema.js';
+import type { ConnectorView } from '../connect/types.js';
+
+/** What the policy remembers about one connector between polls. */
+export interface ConnectorHistory {
+  /** Restarts in the current episode; each uses one unit of the budget. */
+  readonly attempts: number;
+  /** Epoch ms of the latest attempt of this episode. */
+  readonly lastAttemptAt?: number;
+  /** Epoch ms since which the connector has been healthy after an attempt; the episode ends resetAfter later. */
+  readonly healthySince?: number;
+  /** The budget is spent and the connector was still failing when the next attempt would have been due. */
+  readonly exhausted: boolean;
+}
+
+export type RestartHistory = ReadonlyMap<string, ConnectorHistory>;
+
+export type PolicyConfig = Pick<
+  RestartConfig,
+  'maxAttempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'resetAfterMs' | 'include' | 'exclude'
+>;
+
+/** One restart to make: the KIP-745 restart of the connector's FAILED instances. */
+export interface RestartAction {
+  readonly connector: string;
+  /** The connector instance itself is FAILED. */
+  readonly connectorFailed: boolean;
+  /** Ids of the FAILED tasks, ascending. */
+  readonly tasks: readonly number[];
+  /** 1-based attempt number within the current episode. */
+  readonly attempt: number;
+  /** Epoch ms before which the next attempt will not be made. */
+  readonly nextAllowedAt: number;
+}
+
+export type Decision =
+  | ({ readonly kind: 'restart' } & RestartAction)
+  | {
+      readonly kind: 'backoff';
+      readonly connector: string;
+      readonly connectorFailed: boolean;
+      readonly tasks: readonly number[];
+      /** Attempts made so far in this episode. */
+      readonly attempt: number;
+      readonly nextAllowedAt: number;
+    }
+  | {
+      /** Declared once per episode, when the budget is spent and the connector is still failing. */
+      readonly kind: 'exhausted';
+      readonly connector: string;
+      readonly connectorFailed: boolean;
+      readonly tasks: readonly number[];
+      readonly attempt: number;
+      /** Epoch ms of the last attempt, which did not heal the connector. */
+      readonly lastAttemptAt: number;
+    }
+  | {
+      /** Healthy for resetAfter: the episode ends and the budget is whole again. */
+      readonly kind: 'reset';
+      readonly connector: string;
+      readonly attempt: number;
+      readonly healthySince: number;
+    };
+
+export interface PolicyResult {
+  readonly actions: readonly RestartAction[];
+  readonly decisions: readonly Decision[];
+  readonly history: RestartHistory;
+}
+
+/**
+ * Wait between attempt n and attempt n+1 (n ≥ 1 attempts made): min((n² + n) × base, max), as Strimzi does.
+ * No attempt made yet: no wait.
+ */
+export function backoffMs(attemptsMade: number, config: Pick<PolicyConfig, 'backoffBaseMs' | 'backoffMaxMs'>): number {
+  if (attemptsMade <= 0) return 0;
+  return Math.min((attemptsMade * attemptsMade + attemptsMade) * config.backoffBaseMs, config.backoffMaxMs);
+}
+
+/** The anchored include/exclude patterns of the config. */
+export function isIncluded(name: string, config: Pick<PolicyConfig, 'include' | 'exclude'>): boolean {
+  return config.include.test(name) && !(config.exclude?.test(name) ?? false);
+}
+
+/** How the policy sees one connector. */
+export type Health =
+  /** The user holds it (PAUSED, STOPPED): never touched. */
+  | 'held'
+  /** The connector or at least one task is FAILED. */
+  | 'failing'
+  /** Connector and all tasks RUNNING. */
+  | 'healthy'
+  /** Anything else (UNASSIGNED, RESTARTING, a state this version does not know): left alone, history kept. */
+  | 'transient';
+
+export function healthOf(c: ConnectorView): Health {
+  if (c.state === 'PAUSED' || c.state === 'STOPPED') return 'held';
+  if (c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')) return 'failing';
+  if (c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING')) return 'healthy';
+  return 'transient';
+}
+
+const FRESH: ConnectorHistory = { attempts: 0, exhausted: false };
+
+/**
+ * Decides, for one successful poll of one cluster, which connectors to restart now.
+ * - Only FAILED instances are restarted; PAUSED/STOPPED connectors are the user's intent and never touched;
+ *   UNASSIGNED and RESTARTING are Connect's business and left alone.
+ * - Attempt n+1 waits backoffMs(n) after attempt n; after maxAttempts the connector is left alone and, once
+ *   the next attempt would have been due and it is still failing, declared exhausted.
+ * - Healthy (RUNNING with every task RUNNING) for resetAfter ends the episode, whoever made it healthy: a
+ *   restart by someone else starts the reset timer just as our own does.
+ * - Connectors that are gone or no longer included are forgotten.
+ */
+export function decideRestarts(
+  connectors: readonly ConnectorView[],
+  history: RestartHistory,
+  config: PolicyConfig,
+  now: number,
+): PolicyResult {
+  const actions: RestartAction[] = [];
+  const decisions: Decision[] = [];
+  const next = new Map<string, ConnectorHistory>();
+
+  for (const c of connectors) {
+    if (!isIncluded(c.name, config)) continue;
+    const h = history.get(c.name) ?? FRESH;
+    const health = healthOf(c);
+
+    if (health === 'failing') {
+      const failedTasks = c.tasks.filter((t) => t.state === 'FAILED').map((t) => t.id);
+      const connectorFailed = c.state === 'FAILED';
+      const due = h.lastAttemptAt === undefined ? -Infinity : h.lastAttemptAt + backoffMs(h.attempts, config);
+      const failing: ConnectorHistory = withoutHealthy(h);
+      if (h.attempts >= config.maxAttempts) {
+        if (!h.exhausted && now >= due) {
+          decisions.push({
+            kind: 'exhausted',
+            connector: c.name,
+            connectorFailed,
+            tasks: failedTasks,
+            attempt: h.attempts,
+            lastAttemptAt: h.lastAttemptAt ?? now,
+          });
+          next.set(c.name, { ...failing, exhausted: true });
+        } else {
+          next.set(c.name, failing);
+        }
+        continue;
+      }
+      if (now < due) {
+        decisions.push({ kind: 'backoff', connector: c.name, connectorFailed, tasks: failedTasks, attempt: h.attempts, nextAllowedAt: due });
+        next.set(c.name, failing);
+        continue;
+      }
+      const attempt = h.attempts + 1;
+      const action: RestartAction = {
+        connector: c.name,
+        connectorFailed,
+        tasks: failedTasks,
+        attempt,
+        nextAllowedAt: now + backoffMs(attempt, config),
+      };
+      actions.push(action);
+      decisions.push({ kind: 'restart', ...action });
+      next.set(c.name, { attempts: attempt, lastAttemptAt: now, exhausted: false });
+      continue;
+    }
+
+    if (h === FRESH) continue;
+
+    if (health === 'healthy') {
+      const healthySince = h.healthySince ?? now;
+      if (now - healthySince >= config.resetAfterMs) {
+        decisions.push({ kind: 'reset', connector: c.name, attempt: h.attempts, healthySince });
+        continue;
+      }
+      next.set(c.name, { ...h, healthySince, exhausted: false });
+      continue;
+    }
+
+    // Held by the user: not failing, so not exhausted; the budget stays spent until healthy for resetAfter.
+    // Transient (RESTARTING right after a restart, UNASSIGNED during a rebalance): change nothing.
+    next.set(c.name, health === 'held' ? { ...withoutHealthy(h), exhausted: false } : h);
+  }
+  return { actions, decisions, history: next };
+}
+
+/**
+ * Gives back the attempt of an action Connect did not take (409 during a rebalance): the connector is retried
+ * on the next poll and the budget is as it was. `before` is the history entry the action was decided from.
+ */
+export function revertAttempt(
+  history: RestartHistory,
+  action: RestartAction,
+  before: ConnectorHistory | undefined,
+): RestartHistory {
+  const current = history.get(action.connector);
+  // Only undo our own attempt; a later decision (or the connector's removal) wins.
+  if (current?.attempts !== action.attempt) return history;
+  const next = new Map(history);
+  if (before === undefined || (before.attempts === 0 && !before.exhausted)) next.delete(action.connector);
+  else next.set(action.connector, before);
+  return next;
+}
+
+/** Forgets a connector (Connect answered 404: it is gone). */
+export function forgetConnector(history: RestartHistory, connector: string): RestartHistory {
+  if (!history.has(connector)) return history;
+  const next = new Map(history);
+  next.delete(connector);
+  return next;
+}
+
+function withoutHealthy(h: ConnectorHistory): ConnectorHistory {
+  if (h.healthySince === undefined) return h;
+  const { healthySince: _dropped, ...rest } = h;
+  return rest;
+}
