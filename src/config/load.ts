@@ -284,6 +284,7 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
       problems.push(`${label}: choose basic auth or a bearer token, not both`);
     }
     const tls = c.tls('tls');
+    const workerId = workerIdOf(c, m, label, url, problems);
     const brokers = c.list('kafka.brokers');
     let kafka: ClusterConfig['kafka'];
     if (brokers.length > 0) {
@@ -320,6 +321,7 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
       tls,
       ...(kafka ? { kafka } : {}),
       restart,
+      ...(workerId !== undefined ? { workerId } : {}),
     });
   });
 
@@ -355,6 +357,36 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * The worker id in worker scope: the workerId setting, else the url's host:port. Connect's worker_id is the
+ * worker's advertised host:port, so a sidecar that reaches its worker by that address needs no more setting.
+ * A loopback url (a sidecar in the worker's pod) says nothing about that address, so it must be set.
+ */
+function workerIdOf(c: Getter, m: Map<string, Value>, label: string, url: string | undefined, problems: string[]): string | undefined {
+  const origin = m.get('workerId')?.origin ?? `${label}: workerId`;
+  const explicit = c.str('workerId')?.trim();
+  if ((c.str('scope') ?? 'cluster') !== 'worker') {
+    if (explicit !== undefined) problems.push(`${origin}: only used with scope worker (--connect.scope=worker)`);
+    return undefined;
+  }
+  let id = explicit;
+  if (id === undefined && url !== undefined) {
+    const u = new URL(url); // already validated as a URL
+    if (/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(u.hostname)) {
+      problems.push(
+        `${label}: scope worker with a loopback url needs workerId (--connect.worker-id): the worker's advertised ` +
+          `host:port (rest.advertised.host.name:rest.advertised.port; in Kubernetes $(POD_IP):8083)`,
+      );
+      return undefined;
+    }
+    id = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
+  }
+  if (id !== undefined && !/^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):\d{1,5}$/.test(id)) {
+    problems.push(`${origin}: "${id}" is not host:port (the worker_id Connect shows in GET /connectors/<name>/status)`);
+  }
+  return id;
 }
 
 /** Reads one scope's values, checks them against their kind, records problems, applies defaults. */

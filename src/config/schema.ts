@@ -38,10 +38,12 @@ export const SETTINGS: readonly Setting[] = [
   // One Connect cluster; the flags and environment define (or override) the cluster named by connect.name.
   { key: 'name', scope: 'cluster', kind: S, flag: 'connect.name', env: 'CONNECT_NAME', default: 'default', help: 'Name of the Connect cluster: the connect_cluster label.' },
   { key: 'url', scope: 'cluster', kind: { t: 'url' }, flag: 'connect.url', env: 'CONNECT_URL', help: 'Base URL of the Connect REST API, e.g. http://connect:8083.' },
+  { key: 'scope', scope: 'cluster', kind: { t: 'enum', values: ['cluster', 'worker'] }, flag: 'connect.scope', env: 'CONNECT_SCOPE', default: 'cluster', help: 'cluster: publish every connector and task; worker: only those running on workerId (one sidecar per worker).' },
+  { key: 'workerId', scope: 'cluster', kind: S, flag: 'connect.worker-id', env: 'CONNECT_WORKER_ID', help: 'In worker scope, the local worker\'s advertised host:port (its worker_id in Connect\'s status); default: the url\'s host:port.' },
   { key: 'username', scope: 'cluster', kind: S, flag: 'connect.username', env: 'CONNECT_USERNAME', help: 'Basic auth user.' },
   { key: 'passwordFile', scope: 'cluster', kind: FILE, flag: 'connect.password-file', help: 'File holding the basic auth password.' },
   { key: 'passwordEnv', scope: 'cluster', kind: S, help: 'Name of an environment variable holding the basic auth password (the flag-defined cluster reads CONNECT_PASSWORD).' },
-  { key: 'bearerTokenFile', scope: 'cluster', kind: FILE, flag: 'connect.bearer-token-file', help: 'File holding a bearer token; re-read on every poll so it can rotate.' },
+  { key: 'bearerTokenFile', scope: 'cluster', kind: FILE, flag: 'connect.bearer-token-file', help: 'File holding a bearer token; re-read every 10 s so it can rotate.' },
   { key: 'tls.caFile', scope: 'cluster', kind: FILE, flag: 'connect.tls.ca-file', help: 'PEM CA bundle to verify the Connect REST certificate.' },
   { key: 'tls.certFile', scope: 'cluster', kind: FILE, flag: 'connect.tls.cert-file', help: 'PEM client certificate for mutual TLS.' },
   { key: 'tls.keyFile', scope: 'cluster', kind: FILE, flag: 'connect.tls.key-file', help: 'PEM client key for mutual TLS.' },
@@ -126,6 +128,11 @@ export interface ClusterConfig {
   readonly tls: TlsFiles;
   readonly kafka?: KafkaConfig;
   readonly restart: RestartConfig;
+  /**
+   * Set in worker scope (connect.scope=worker): the advertised host:port of the worker this sidecar runs
+   * next to. Only its connectors and tasks are published (and restarted).
+   */
+  readonly workerId?: string;
 }
 
 export interface Config {

@@ -18,13 +18,19 @@ test.each([...renderAlerts()])('alerts/%s is up to date with alerts/build.ts', (
   expect(committed, `alerts/${file} is stale: run npx tsx alerts/build.ts`).toBe(content);
 });
 
-test.each([...renderDashboards()])('dashboards/%s is up to date with dashboards/build.ts', (file, content) => {
-  const committed = read(join(DASHBOARDS_DIR, file));
-  expect(committed, `dashboards/${file} is stale: run npx tsx dashboards/build.ts`).toBe(content);
-});
+test.each([...renderDashboards()])(
+  'dashboards/%s is up to date with dashboards/build.ts',
+  (file, content) => {
+    const committed = read(join(DASHBOARDS_DIR, file));
+    expect(committed, `dashboards/${file} is stale: run npx tsx dashboards/build.ts`).toBe(content);
+  },
+);
 
-test.each([...renderAlerts()])('alerts/%s is formatted the way prettier (npm run lint) wants', async (file, content) => {
-  const filepath = join(ALERTS_DIR, file);
-  const options = (await prettier.resolveConfig(filepath)) ?? {};
-  expect(await prettier.check(content, { ...options, filepath })).toBe(true);
-});
+test.each([...renderAlerts()])(
+  'alerts/%s is formatted the way prettier (npm run lint) wants',
+  async (file, content) => {
+    const filepath = join(ALERTS_DIR, file);
+    const options = (await prettier.resolveConfig(filepath)) ?? {};
+    expect(await prettier.check(content, { ...options, filepath })).toBe(true);
+  },
+);

@@ -10,7 +10,16 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const METRIC_TYPES = new Set(['gauge', 'counter', 'histogram', 'summary', 'info', 'stateset', 'untyped', 'unknown']);
+const METRIC_TYPES = new Set([
+  'gauge',
+  'counter',
+  'histogram',
+  'summary',
+  'info',
+  'stateset',
+  'untyped',
+  'unknown',
+]);
 
 /** The file the names come from. */
 export function knownMetricsSource(root: string = REPO_ROOT): string {
@@ -32,7 +41,12 @@ export function parseMetricTable(markdown: string): Set<string> {
       .replace(/^\|/, '')
       .replace(/\|$/, '')
       .split('|')
-      .map((c) => c.trim().replace(/^`+|`+$/g, '').trim());
+      .map((c) =>
+        c
+          .trim()
+          .replace(/^`+|`+$/g, '')
+          .trim(),
+      );
     const [name, ...rest] = cells;
     if (name === undefined || !METRIC_NAME.test(name) || !name.includes('_')) continue;
     const type = rest.map((c) => c.toLowerCase()).find((c) => METRIC_TYPES.has(c));

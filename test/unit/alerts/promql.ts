@@ -65,10 +65,13 @@ export function substituteGrafanaVariables(expr: string): string {
     __range_ms: '3600000',
     __interval_ms: '60000',
   };
-  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (_m, a?: string, b?: string, c?: string) => {
-    const name = a ?? b ?? c ?? '';
-    return fixed[name] ?? '.*';
-  });
+  return expr.replace(
+    /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g,
+    (_m, a?: string, b?: string, c?: string) => {
+      const name = a ?? b ?? c ?? '';
+      return fixed[name] ?? '.*';
+    },
+  );
 }
 
 const AGGREGATORS = new Set([

@@ -1,0 +1,41 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from 'vitest';
+import { REPO_ROOT, knownMetrics, parseMetricTable } from './known-metrics.js';
+
+const design = resolve(REPO_ROOT, '..', 'shared', 'DESIGN.md');
+
+test('parses metric rows, with or without backticks, and adds counter and histogram samples', () => {
+  const names = parseMetricTable(
+    [
+      '| metric | type | labels | meaning |',
+      '|---|---|---|---|',
+      '| kafka_connect_up | gauge | | 1 if up |',
+      '| `x_failures` | counter | connector | |',
+      '| `x_seconds` | histogram | | |',
+      '| connect_cluster | label | | not a metric row |',
+    ].join('\n'),
+  );
+  expect([...names].sort()).toEqual(
+    [
+      'kafka_connect_up',
+      'x_failures',
+      'x_failures_total',
+      'x_seconds',
+      'x_seconds_bucket',
+      'x_seconds_count',
+      'x_seconds_sum',
+    ].sort(),
+  );
+});
+
+test.runIf(existsSync(design))('the DESIGN.md fallback yields the whole metrics contract', () => {
+  const names = parseMetricTable(readFileSync(design, 'utf8'));
+  expect(names.size).toBe(24);
+  expect(names).toContain('kafka_connect_connector_error_handling_info');
+  expect(names).toContain('connect_sentinel_build_info');
+});
+
+test('known metrics include Prometheus up', () => {
+  expect(knownMetrics()).toContain('up');
+});

@@ -1,0 +1,141 @@
+/**
+ * For each fault of the Connect REST API: connect-sentinel stays up, /metrics keeps answering with text a
+ * strict parser accepts, kafka_connect_up says 0 while the fault lasts, and the first polls after the fault
+ * is cleared bring back up=1 and the series of every live connector and task.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TASK_STATES } from '../../../src/connect/types.js';
+import { startConnectSimulator, type ConnectSimulator, type Fault } from '../../sim/connect-simulator.js';
+import { startSentinel, view, type Running } from './harness.js';
+
+const CONNECTORS = 20;
+const TASKS = 3;
+
+const unhandled: unknown[] = [];
+const onUnhandled = (err: unknown): void => {
+  unhandled.push(err);
+};
+beforeAll(() => {
+  process.on('unhandledRejection', onUnhandled);
+  process.on('uncaughtException', onUnhandled);
+});
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  process.off('uncaughtException', onUnhandled);
+});
+
+let sim: ConnectSimulator | undefined;
+let app: Running | undefined;
+afterEach(async () => {
+  await app?.stop();
+  await sim?.close();
+  app = undefined;
+  sim = undefined;
+});
+
+async function start(opts: { expand?: boolean } = {}): Promise<{ sim: ConnectSimulator; app: Running }> {
+  sim = await startConnectSimulator({ connectors: CONNECTORS, tasksPerConnector: TASKS, ...opts });
+  app = await startSentinel(sim, { intervalMs: 100, timeoutMs: 500 });
+  return { sim, app };
+}
+
+/** Everything healthy: up, one connector_info per live connector, a full StateSet per live task. */
+async function expectHealthy(s: ConnectSimulator, a: Running): Promise<void> {
+  const v = view(await a.metrics());
+  expect(v).toEqual({ up: 1, connectors: s.names(), taskStates: s.taskCount() * TASK_STATES.length });
+}
+
+const failing: [string, Fault][] = [
+  ['500 on every request', { kind: 'error' }],
+  ['409 rebalance in progress', { kind: 'rebalance' }],
+  ['no answer (timeout)', { kind: 'timeout' }],
+  ['latency above the poll timeout', { kind: 'latency', ms: 1_500 }],
+  ['body cut off mid-way', { kind: 'cutoff' }],
+  ['malformed body', { kind: 'malformed' }],
+  ['401 from the basic-auth extension', { kind: 'unauthorized' }],
+  ['500 on the list only (GET / still fine)', { kind: 'error', only: ['expanded', 'list'] }],
+];
+
+describe('resilience against a misbehaving Connect REST API', () => {
+  it.each(failing)('%s: up is 0 while it lasts, then everything recovers', async (_, fault) => {
+    const { sim: s, app: a } = await start();
+    await expectHealthy(s, a);
+
+    s.setFault(fault);
+    // The first poll may have begun before the fault; the second ran wholly under it.
+    await a.nextPolls(2);
+    for (let i = 0; i < 3; i++) {
+      const families = await a.metrics();
+      expect(view(families).up).toBe(0);
+      expect(families.get('connect_sentinel_poll_errors_total')?.samples.find((x) => x.labels.source === 'connect')?.value).toBeGreaterThan(0);
+      expect(await a.get('/healthz')).toBe(200);
+      await a.nextPolls(1);
+    }
+    // Longer than stale-after (3 intervals): the last good series are gone, as the design says.
+    expect(view(await a.metrics()).connectors).toEqual([]);
+
+    s.setFault(undefined);
+    await a.nextPolls(2);
+    await expectHealthy(s, a);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('latency below the poll timeout keeps up at 1 and every series', async () => {
+    const { sim: s, app: a } = await start();
+    s.setFault({ kind: 'latency', ms: 120 });
+    await a.nextPolls(2);
+    for (let i = 0; i < 3; i++) {
+      await expectHealthy(s, a);
+      await a.nextPolls(1);
+    }
+    expect(a.latest()?.connect.durationSeconds).toBeGreaterThanOrEqual(0.12);
+  });
+
+  it.each([true, false])(
+    'connectors vanishing between list and status (expand=%s): up stays 1, the gone ones lose their series',
+    async (expand) => {
+      const { sim: s, app: a } = await start({ expand });
+      const all = s.names();
+      const gone = all.filter((_, i) => i % 2 === 1);
+      s.setFault({ kind: 'vanishing', names: gone });
+      await a.nextPolls(2);
+      const v = view(await a.metrics());
+      expect(v.up).toBe(1);
+      expect(v.connectors).toEqual(all.filter((n) => !gone.includes(n)));
+      // The fallback asks per connector; the expanding worker needs one list request per poll.
+      expect(a.latest()?.connect.expanded).toBe(expand);
+      s.setFault(undefined);
+      await a.nextPolls(2);
+      await expectHealthy(s, a);
+    },
+  );
+
+  it('churn on every list: up stays 1, each poll shows exactly the connectors of its list, none leak', async () => {
+    const { sim: s, app: a } = await start();
+    s.setFault({ kind: 'churn', perList: 3 });
+    const seen = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      await a.nextPolls(1);
+      const v = view(await a.metrics());
+      expect(v.up).toBe(1);
+      expect(v.connectors).toHaveLength(CONNECTORS);
+      expect(v.taskStates).toBe(CONNECTORS * TASKS * TASK_STATES.length);
+      for (const n of v.connectors) seen.add(n);
+    }
+    expect(seen.size).toBeGreaterThan(CONNECTORS); // churn really replaced connectors
+    s.setFault(undefined);
+    await a.nextPolls(2);
+    await expectHealthy(s, a);
+  });
+
+  it('a pre-2.3 worker under 409s and 500s recovers to the full fallback view', async () => {
+    const { sim: s, app: a } = await start({ expand: false });
+    await expectHealthy(s, a);
+    s.setFault({ kind: 'rebalance', only: ['connectorStatus'] });
+    await a.nextPolls(2);
+    expect(view(await a.metrics()).up).toBe(0);
+    s.setFault(undefined);
+    await a.nextPolls(2);
+    await expectHealthy(s, a);
+  });
+});

@@ -1,0 +1,134 @@
+/** A real in-process Sentinel polling a simulator, scraped over HTTP the way Prometheus does. */
+import http from 'node:http';
+import { Sentinel } from '../../../src/app.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { Config } from '../../../src/config/schema.js';
+import { silentLogger } from '../../../src/log.js';
+import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
+import type { ConnectSimulator } from '../../sim/connect-simulator.js';
+import { parseExposition, samplesOf, valueOf, type Family } from '../../sim/exposition-parser.js';
+
+export interface PollSettings {
+  readonly intervalMs?: number;
+  readonly timeoutMs?: number;
+  readonly staleAfterMs?: number;
+  readonly jitter?: number;
+}
+
+export interface Running {
+  readonly sentinel: Sentinel;
+  /** Snapshots published so far (one per finished poll). */
+  polls(): number;
+  latest(): ClusterSnapshot | undefined;
+  /** Resolves once `n` more polls have finished than when called; rejects after `limitMs`. */
+  nextPolls(n: number, limitMs?: number): Promise<void>;
+  scrape(): Promise<{ status: number; body: Buffer }>;
+  metrics(): Promise<Map<string, Family>>;
+  get(path: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export const CLUSTER = 'sim';
+
+export function configFor(url: string, poll: PollSettings = {}): Config {
+  const base = loadConfig({
+    argv: [
+      '--connect.url',
+      url,
+      '--connect.name',
+      CLUSTER,
+      '--web.listen-address',
+      '127.0.0.1:0',
+      '--log.level',
+      'silent',
+    ],
+    env: {},
+  });
+  // Set directly: the soak polls faster than the loader's 100 ms minimum allows.
+  const intervalMs = poll.intervalMs ?? 100;
+  return {
+    ...base,
+    poll: {
+      intervalMs,
+      timeoutMs: poll.timeoutMs ?? 500,
+      staleAfterMs: poll.staleAfterMs ?? 3 * intervalMs,
+      jitter: poll.jitter ?? 0,
+    },
+  };
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+function fetchBuffer(url: string): Promise<{ status: number; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.setTimeout(5_000, () => req.destroy(new Error(`GET ${url} took more than 5 s`)));
+    req.on('error', reject);
+  });
+}
+
+export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = {}): Promise<Running> {
+  let count = 0;
+  let last: ClusterSnapshot | undefined;
+  const waiters: { target: number; resolve: () => void }[] = [];
+  const sentinel = new Sentinel(configFor(sim.url, poll), silentLogger(), {
+    onSnapshot: (s) => {
+      count++;
+      last = s;
+      for (const w of [...waiters]) {
+        if (count >= w.target) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    },
+  });
+  await sentinel.start();
+  const base = sentinel.url;
+  const running: Running = {
+    sentinel,
+    polls: () => count,
+    latest: () => last,
+    nextPolls(n, limitMs = 10_000) {
+      const target = count + n;
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${n} polls did not finish within ${limitMs} ms`)), limitMs);
+        waiters.push({
+          target,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
+    scrape: () => fetchBuffer(`${base}/metrics`),
+    async metrics() {
+      const r = await fetchBuffer(`${base}/metrics`);
+      if (r.status !== 200) throw new Error(`/metrics answered ${r.status}`);
+      return parseExposition(r.body);
+    },
+    async get(path) {
+      return (await fetchBuffer(`${base}${path}`)).status;
+    },
+    stop: () => sentinel.stop(),
+  };
+  await running.nextPolls(1);
+  return running;
+}
+
+/** What a user checks first: is Connect up, and which connectors have series. */
+export function view(families: Map<string, Family>): { up: number | undefined; connectors: string[]; taskStates: number } {
+  return {
+    up: valueOf(families, 'kafka_connect_up', { connect_cluster: CLUSTER }),
+    connectors: samplesOf(families, 'kafka_connect_connector_info')
+      .map((s) => s.labels.connector ?? '')
+      .sort(),
+    taskStates: samplesOf(families, 'kafka_connect_task_state').length,
+  };
+}
