@@ -2,10 +2,15 @@
  * The connect-sentinel alert rules, as data. `alerts/build.ts` renders them to the committed rule
  * files; tests and the end-to-end suite call `buildRules()` directly (e.g. with `forOverride: '0s'`).
  *
- * Joins use `ignoring(...)` the labels that differ between the two sides rather than `on(...)` a
- * fixed list: every label the scrape adds (job, instance, namespace, pod, ...) then has to match, so
- * two sidecars watching the same Connect cluster never produce many-to-many matches.
+ * Joins match `on()` the scrape target (job, instance) and the identity of what is joined
+ * (connect_cluster, connector, topic) rather than `ignoring()` the labels that differ: a label added
+ * to one metric later cannot silently break a join, and two sidecars watching the same Connect
+ * cluster never match each other's series.
  */
+
+const ON_CLUSTER = 'on(job, instance, connect_cluster)';
+const ON_CONNECTOR = 'on(job, instance, connect_cluster, connector)';
+const ON_TOPIC = 'on(job, instance, connect_cluster, connector, topic)';
 
 export const ALERT_NAMES = [
   'ConnectSentinelDown',
@@ -160,9 +165,9 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           severity: 'warning',
           expr:
             `(\n  time() - ${sel('connect_sentinel_last_successful_poll_timestamp_seconds', 'source="connect"')} > ${o.pollStaleSeconds}\n` +
-            `  unless ignoring(source)\n  ${sel('kafka_connect_up')} == 0\n)\nor\n` +
+            `  unless ${ON_CLUSTER}\n  ${sel('kafka_connect_up')} == 0\n)\nor\n` +
             `(\n  time() - ${sel('connect_sentinel_last_successful_poll_timestamp_seconds', 'source="kafka"')} > ${o.pollStaleSeconds}\n` +
-            `  unless ignoring(source)\n  ${sel('kafka_connect_kafka_up')} == 0\n)`,
+            `  unless ${ON_CLUSTER}\n  ${sel('kafka_connect_kafka_up')} == 0\n)`,
           summary: 'connect-sentinel has not finished a poll for too long.',
           description:
             `The last successful {{ $labels.source }} poll of ${WHERE.cluster} finished {{ $value | humanizeDuration }} ago, ` +
@@ -247,7 +252,7 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           expr:
             `${sel('kafka_connect_connector_state', 'state="UNASSIGNED"')} == 1\nor\n` +
             `(\n  ${sel('kafka_connect_connector_state', 'state="RUNNING"')} == 1\n` +
-            `  and ignoring(state)\n  ${sel('kafka_connect_connector_tasks')} == 0\n)`,
+            `  and ${ON_CONNECTOR}\n  ${sel('kafka_connect_connector_tasks')} == 0\n)`,
           summary: 'A Kafka Connect connector is not doing any work: UNASSIGNED, or RUNNING without tasks.',
           description:
             `The ${WHERE.connector} ` +
@@ -322,8 +327,8 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           severity: 'warning',
           expr:
             `deriv(${sel('kafka_connect_sink_lag_records')}[15m]) > 0\n` +
-            `and\n${sel('kafka_connect_sink_lag_records')} > ${o.sinkLagMinRecords}\n` +
-            `unless ignoring(topic, state)\n${sel('kafka_connect_connector_state', 'state=~"PAUSED|STOPPED"')} == 1`,
+            `and ${ON_TOPIC}\n${sel('kafka_connect_sink_lag_records')} > ${o.sinkLagMinRecords}\n` +
+            `unless ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state=~"PAUSED|STOPPED"')} == 1`,
           summary: 'A Kafka Connect sink connector is falling behind.',
           description:
             `The lag of ${WHERE.connector} on topic {{ $labels.topic }} has been growing ` +
@@ -335,8 +340,8 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           severity: 'critical',
           expr:
             `${sel('kafka_connect_sink_lag_records')} > 0\n` +
-            `and\nincrease(${sel('kafka_connect_sink_committed_offsets_total')}[10m]) == 0\n` +
-            `and ignoring(topic, state)\n${sel('kafka_connect_connector_state', 'state="RUNNING"')} == 1`,
+            `and ${ON_TOPIC}\nincrease(${sel('kafka_connect_sink_committed_offsets_total')}[10m]) == 0\n` +
+            `and ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state="RUNNING"')} == 1`,
           summary: 'A RUNNING Kafka Connect sink connector makes no progress.',
           description:
             `The ${WHERE.connector} is RUNNING with {{ $value | humanize }} records of lag on topic {{ $labels.topic }}, ` +

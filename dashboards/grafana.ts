@@ -213,7 +213,7 @@ export function table(
       defaults: { custom: { align: 'auto', filterable: true, cellOptions: { type: 'auto' } } },
       overrides: Object.entries(values)
         .filter(([, v]) => v.unit !== undefined)
-        .map(([name, v]) => ({
+        .map(([, v]) => ({
           matcher: { id: 'byName', options: v.header },
           properties: [{ id: 'unit', value: v.unit }],
         })),

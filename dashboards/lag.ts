@@ -15,8 +15,8 @@ import {
  */
 const STALLED =
   `kafka_connect_sink_lag_records{${CLUSTER_CONNECTOR}} > 0\n` +
-  `and\nincrease(kafka_connect_sink_committed_offsets_total{${CLUSTER_CONNECTOR}}[10m]) == 0\n` +
-  `and ignoring(topic, state)\nkafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="RUNNING"} == 1`;
+  `and on(job, instance, connect_cluster, connector, topic)\nincrease(kafka_connect_sink_committed_offsets_total{${CLUSTER_CONNECTOR}}[10m]) == 0\n` +
+  `and on(job, instance, connect_cluster, connector)\nkafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="RUNNING"} == 1`;
 
 export function lagDashboard(): Dashboard {
   return dashboard({

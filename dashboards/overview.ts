@@ -108,9 +108,9 @@ export function overviewDashboard(): Dashboard {
             refId: 'A',
             expr:
               `(kafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="FAILED"} == 1)\n` +
-              `  * ignoring(state, connector_type, connector_class) group_left(connector_type, connector_class)\n` +
+              `  * on(job, instance, connect_cluster, connector) group_left(connector_type, connector_class, worker_id)\n` +
               `  kafka_connect_connector_info{${CLUSTER_CONNECTOR}}\n` +
-              `or ignoring(connector_type, connector_class)\n` +
+              `or on(job, instance, connect_cluster, connector)\n` +
               `kafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="FAILED"} == 1`,
           },
         ],
@@ -119,6 +119,7 @@ export function overviewDashboard(): Dashboard {
           connector: 'Connector',
           connector_type: 'Type',
           connector_class: 'Class',
+          worker_id: 'Worker',
         },
       }),
       table({
@@ -132,9 +133,9 @@ export function overviewDashboard(): Dashboard {
             refId: 'A',
             expr:
               `(kafka_connect_task_state{${CLUSTER_CONNECTOR}, state="FAILED"} == 1)\n` +
-              `  * ignoring(state, worker_id) group_left(worker_id)\n` +
+              `  * on(job, instance, connect_cluster, connector, task) group_left(worker_id)\n` +
               `  kafka_connect_task_info{${CLUSTER_CONNECTOR}}\n` +
-              `or ignoring(worker_id)\n` +
+              `or on(job, instance, connect_cluster, connector, task)\n` +
               `kafka_connect_task_state{${CLUSTER_CONNECTOR}, state="FAILED"} == 1`,
           },
         ],

@@ -15,13 +15,13 @@ import { stopAll } from '../test/stack/launcher.js';
 async function main(argv: string[]): Promise<void> {
   const portIndex = argv.indexOf('--port');
   const port = portIndex >= 0 ? argv[portIndex + 1] : '9840';
-  let sentinel: Sentinel | undefined;
+  const running: { sentinel?: Sentinel } = {};
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nstopping connect-sentinel, Connect and Kafka...\n');
-    void (sentinel?.stop() ?? Promise.resolve())
+    void (running.sentinel?.stop() ?? Promise.resolve())
       .catch(() => undefined)
       .then(() => stopAll())
       .finally(() => process.exit(0));
@@ -49,7 +49,8 @@ async function main(argv: string[]): Promise<void> {
     env: {},
   });
   const logger = createLogger(config.log.level, config.log.format);
-  sentinel = new Sentinel(config, logger, await defaultHooks(config, logger));
+  const sentinel = new Sentinel(config, logger, await defaultHooks(config, logger));
+  running.sentinel = sentinel;
   await sentinel.start();
   await sentinel.firstPolls();
 

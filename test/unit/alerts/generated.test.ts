@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as prettier from 'prettier';
+import { parse } from 'yaml';
 import { expect, test } from 'vitest';
 import { ALERTS_DIR, renderAll as renderAlerts } from '../../../alerts/build.js';
 import { DASHBOARDS_DIR, renderAll as renderDashboards } from '../../../dashboards/build.js';
@@ -34,3 +35,18 @@ test.each([...renderAlerts()])(
     expect(await prettier.check(content, { ...options, filepath })).toBe(true);
   },
 );
+
+test('the PrometheusRule carries exactly the groups of the plain rule file', () => {
+  const plain = parse(read(join(ALERTS_DIR, 'connect-sentinel.rules.yml'))) as { groups: unknown[] };
+  const crd = parse(read(join(ALERTS_DIR, 'prometheusrule.yaml'))) as {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string };
+    spec: { groups: unknown[] };
+  };
+  expect(crd.apiVersion).toBe('monitoring.coreos.com/v1');
+  expect(crd.kind).toBe('PrometheusRule');
+  expect(crd.metadata.name).toBe('connect-sentinel');
+  expect(crd.spec.groups).toEqual(plain.groups);
+  expect(plain.groups.length).toBeGreaterThan(0);
+});

@@ -64,6 +64,12 @@ describe('every alert', () => {
     },
   );
 
+  test('every in-page link of the runbook points at a heading', () => {
+    const links = [...runbook.matchAll(/\]\(#([^)]+)\)/g)].map((m) => m[1] ?? '');
+    expect(links.length).toBeGreaterThan(0);
+    expect(links.filter((a) => !runbookAnchors.has(a))).toEqual([]);
+  });
+
   test('every alert-shaped runbook section belongs to an alert', () => {
     const sections = runbook
       .split('\n')
