@@ -26,6 +26,8 @@ export interface SentinelHooks {
   readonly json?: ReadonlyMap<string, JsonRoute>;
   readonly createServer?: Parameters<typeof startHttpServer>[0]['createServer'];
   readonly authorize?: Parameters<typeof startHttpServer>[0]['authorize'];
+  /** Runs on stop, after the pollers stopped: lets the stages drain (webhook queues). */
+  readonly close?: () => Promise<void>;
 }
 
 export class Sentinel {
@@ -69,6 +71,7 @@ export class Sentinel {
           timeoutMs: config.poll.timeoutMs,
           staleAfterMs: config.poll.staleAfterMs,
           jitter: config.poll.jitter,
+          ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
           logger: logger.child({ cluster: cluster.name }),
           onSnapshot: (raw, previous) => {
             const snapshot = hooks.decorate ? hooks.decorate(raw) : raw;
@@ -124,6 +127,7 @@ export class Sentinel {
 
   async stop(): Promise<void> {
     await Promise.all(this.pollers.map((p) => p.stop()));
+    await this.hooks.close?.().catch(() => undefined);
     await this.server?.close();
     await Promise.all(this.readers.map((r) => r.close().catch(() => undefined)));
     for (const c of this.clients) c.close();

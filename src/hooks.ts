@@ -4,8 +4,21 @@
  */
 import type { SentinelHooks } from './app.js';
 import type { Config } from './config/schema.js';
+import { WebConfigRuntime } from './http/web-config.js';
+import { kafkaHooks } from './kafka/hooks.js';
 import type { Logger } from './log.js';
+import { Healing } from './restarter/healing.js';
 
-export async function defaultHooks(_config: Config, _logger: Logger): Promise<SentinelHooks> {
-  return {};
+export async function defaultHooks(config: Config, logger: Logger): Promise<SentinelHooks> {
+  // Throws a ConfigError naming every problem of the file, so a bad file stops the start.
+  const web = config.web.configFile ? WebConfigRuntime.load(config.web.configFile, { logger }) : undefined;
+  const healing = new Healing({ config, logger });
+  const kafka = kafkaHooks();
+  return {
+    kafkaReader: kafka.kafkaReader,
+    json: kafka.json,
+    ...(healing.inactive ? {} : healing.hooks()),
+    close: () => healing.close(),
+    ...(web ? { createServer: web.createServer, authorize: web.authorize } : {}),
+  };
 }

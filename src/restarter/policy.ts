@@ -31,6 +31,11 @@ export interface RestartAction {
   readonly connectorFailed: boolean;
   /** Ids of the FAILED tasks, ascending. */
   readonly tasks: readonly number[];
+  /**
+   * Worker scope: restart exactly these instances (connector and task endpoints), not every FAILED instance of
+   * the connector as KIP-745 would, since the other workers' sidecars restart theirs.
+   */
+  readonly scoped?: true;
   /** 1-based attempt number within the current episode. */
   readonly attempt: number;
   /** Epoch ms before which the next attempt will not be made. */
@@ -76,7 +81,10 @@ export interface PolicyResult {
  * Wait between attempt n and attempt n+1 (n ≥ 1 attempts made): min((n² + n) × base, max), as Strimzi does.
  * No attempt made yet: no wait.
  */
-export function backoffMs(attemptsMade: number, config: Pick<PolicyConfig, 'backoffBaseMs' | 'backoffMaxMs'>): number {
+export function backoffMs(
+  attemptsMade: number,
+  config: Pick<PolicyConfig, 'backoffBaseMs' | 'backoffMaxMs'>,
+): number {
   if (attemptsMade <= 0) return 0;
   return Math.min((attemptsMade * attemptsMade + attemptsMade) * config.backoffBaseMs, config.backoffMaxMs);
 }
@@ -97,11 +105,20 @@ export type Health =
   /** Anything else (UNASSIGNED, RESTARTING, a state this version does not know): left alone, history kept. */
   | 'transient';
 
+/**
+ * In worker scope (one sidecar per worker) a snapshot holds only the local tasks, and the connector instance
+ * may run elsewhere: then its state is the other sidecar's business, and only the local tasks count here.
+ */
 export function healthOf(c: ConnectorView): Health {
   if (c.state === 'PAUSED' || c.state === 'STOPPED') return 'held';
-  if (c.state === 'FAILED' || c.tasks.some((t) => t.state === 'FAILED')) return 'failing';
-  if (c.state === 'RUNNING' && c.tasks.every((t) => t.state === 'RUNNING')) return 'healthy';
+  if (instanceFailed(c) || c.tasks.some((t) => t.state === 'FAILED')) return 'failing';
+  const instanceHealthy = c.scoped?.instanceHere === false || c.state === 'RUNNING';
+  if (instanceHealthy && c.tasks.every((t) => t.state === 'RUNNING')) return 'healthy';
   return 'transient';
+}
+
+function instanceFailed(c: ConnectorView): boolean {
+  return c.state === 'FAILED' && c.scoped?.instanceHere !== false;
 }
 
 const FRESH: ConnectorHistory = { attempts: 0, exhausted: false };
@@ -133,7 +150,7 @@ export function decideRestarts(
 
     if (health === 'failing') {
       const failedTasks = c.tasks.filter((t) => t.state === 'FAILED').map((t) => t.id);
-      const connectorFailed = c.state === 'FAILED';
+      const connectorFailed = instanceFailed(c);
       const due = h.lastAttemptAt === undefined ? -Infinity : h.lastAttemptAt + backoffMs(h.attempts, config);
       const failing: ConnectorHistory = withoutHealthy(h);
       if (h.attempts >= config.maxAttempts) {
@@ -153,7 +170,14 @@ export function decideRestarts(
         continue;
       }
       if (now < due) {
-        decisions.push({ kind: 'backoff', connector: c.name, connectorFailed, tasks: failedTasks, attempt: h.attempts, nextAllowedAt: due });
+        decisions.push({
+          kind: 'backoff',
+          connector: c.name,
+          connectorFailed,
+          tasks: failedTasks,
+          attempt: h.attempts,
+          nextAllowedAt: due,
+        });
         next.set(c.name, failing);
         continue;
       }
@@ -162,6 +186,7 @@ export function decideRestarts(
         connector: c.name,
         connectorFailed,
         tasks: failedTasks,
+        ...(c.scoped ? { scoped: true } : {}),
         attempt,
         nextAllowedAt: now + backoffMs(attempt, config),
       };
@@ -218,6 +243,9 @@ export function forgetConnector(history: RestartHistory, connector: string): Res
 
 function withoutHealthy(h: ConnectorHistory): ConnectorHistory {
   if (h.healthySince === undefined) return h;
-  const { healthySince: _dropped, ...rest } = h;
-  return rest;
+  return {
+    attempts: h.attempts,
+    exhausted: h.exhausted,
+    ...(h.lastAttemptAt === undefined ? {} : { lastAttemptAt: h.lastAttemptAt }),
+  };
 }

@@ -46,8 +46,10 @@ export function parseExposition(text: string): Sample[] {
     }
     if (line[i] !== ' ') throw new Error(`line ${n + 1}: expected a space before the value: ${line}`);
     const valueText = line.slice(i + 1).split(' ')[0] as string;
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-    if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`line ${n + 1}: bad value ${valueText}`);
+    // prom-client writes NaN as "Nan"; Prometheus parses floats case-insensitively, so accept it too.
+    const isNaNText = valueText.toLowerCase() === 'nan';
+    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : isNaNText ? NaN : Number(valueText);
+    if (Number.isNaN(value) && !isNaNText) throw new Error(`line ${n + 1}: bad value ${valueText}`);
     out.push({ name, labels, value });
   }
   return out;

@@ -4,6 +4,7 @@
  * group offsets with kafkajs (which proves kafkajs against this broker version).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import type {} from '../stack/context.js';
 import { stopAll, targetOf, startExtraWorker, type ConnectWorker } from '../stack/control.js';
@@ -42,7 +43,9 @@ async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeou
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms; last=${JSON.stringify(last)} err=${String(lastErr)}`);
+  throw new Error(
+    `condition not met in ${timeoutMs} ms; last=${JSON.stringify(last)} err=${String(lastErr)}`,
+  );
 }
 
 function readLines(file: string): string[] {
@@ -54,11 +57,17 @@ function readLines(file: string): string[] {
 }
 
 beforeAll(async () => {
-  sc = await createAllScenarios({ target: url0, bootstrap: stack.bootstrap, prefix });
+  sc = await createAllScenarios({
+    target: url0,
+    bootstrap: stack.bootstrap,
+    prefix,
+    dir: path.join(stack.baseDir, 'scenario-files'),
+  });
 }, 120_000);
 
 afterAll(async () => {
-  if (sc) await Promise.all(Object.values(sc).map((s) => deleteConnector(url0, s.name).catch(() => undefined)));
+  if (sc)
+    await Promise.all(Object.values(sc).map((s) => deleteConnector(url0, s.name).catch(() => undefined)));
 });
 
 describe('shared stack', () => {
@@ -82,7 +91,10 @@ describe('scenario states through the REST API', () => {
   test('healthy FileStreamSink is RUNNING on one of the two workers and writes the records', async () => {
     const s = await waitForConnectorState(url0, sc.healthySink.name, allRunning(1));
     expect([w0!.workerId, w1!.workerId]).toContain(s.tasks[0]!.worker_id);
-    const lines = await eventually(async () => readLines(sc.healthySink.file!), (l) => l.length >= 3);
+    const lines = await eventually(
+      async () => readLines(sc.healthySink.file!),
+      (l) => l.length >= 3,
+    );
     expect(lines).toEqual(['hello', 'from', 'sentinel']);
   });
 
@@ -96,13 +108,17 @@ describe('scenario states through the REST API', () => {
     const s = await waitForConnectorState(url0, sc.poisonPillSink.name, sc.poisonPillSink.expect);
     expect(s.connector.state).toBe('RUNNING');
     const trace = s.tasks[0]!.trace ?? '';
-    expect(trace).toContain('org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler');
+    expect(trace).toContain(
+      'org.apache.kafka.connect.errors.ConnectException: Tolerance exceeded in error handler',
+    );
     expect(trace).toContain('org.apache.kafka.connect.errors.DataException');
   });
 
   test('connector-failure: connector FAILED with a RuntimeException trace', async () => {
     const s = await waitForConnectorState(url0, sc.failingConnector.name, sc.failingConnector.expect);
-    expect(s.connector.trace).toContain(`java.lang.RuntimeException: ${TEST_PLUGINS.connectorFailureMessage}`);
+    expect(s.connector.trace).toContain(
+      `java.lang.RuntimeException: ${TEST_PLUGINS.connectorFailureMessage}`,
+    );
   });
 
   test('task-failure: task FAILED with a RuntimeException trace', async () => {
@@ -120,7 +136,10 @@ describe('scenario states through the REST API', () => {
 
   test('errors.tolerance=all without DLQ: RUNNING, bad record skipped, all 3 offsets committed', async () => {
     await waitForConnectorState(url0, sc.toleranceAllNoDlqSink.name, allRunning(1));
-    const lines = await eventually(async () => readLines(sc.toleranceAllNoDlqSink.file!), (l) => l.length >= 2);
+    const lines = await eventually(
+      async () => readLines(sc.toleranceAllNoDlqSink.file!),
+      (l) => l.length >= 2,
+    );
     expect(lines).toHaveLength(2);
     const admin = kafkaClient(stack.bootstrap).admin();
     await admin.connect();
@@ -160,7 +179,9 @@ describe('DLQ records and __connect.errors.* headers (kafkajs consumer)', () => 
     expect(h[`${ERR}stage`]).toBe('VALUE_CONVERTER');
     expect(h[`${ERR}class.name`]).toBe('org.apache.kafka.connect.json.JsonConverter');
     expect(h[`${ERR}exception.class.name`]).toBe('org.apache.kafka.connect.errors.DataException');
-    expect(h[`${ERR}exception.message`]).toContain('Converting byte[] to Kafka Connect data failed due to serialization error');
+    expect(h[`${ERR}exception.message`]).toContain(
+      'Converting byte[] to Kafka Connect data failed due to serialization error',
+    );
     expect(h[`${ERR}exception.stacktrace`]).toContain('org.apache.kafka.connect.errors.DataException');
     expect(h[`${ERR}topic`]).toBe(s.topics[0]);
     expect(h[`${ERR}partition`]).toBe('0');
@@ -168,7 +189,10 @@ describe('DLQ records and __connect.errors.* headers (kafkajs consumer)', () => 
     expect(h[`${ERR}connector.name`]).toBe(s.name);
     expect(h[`${ERR}task.id`]).toBe('0');
     // the good record reached the file
-    const lines = await eventually(async () => readLines(s.file!), (l) => l.length >= 1);
+    const lines = await eventually(
+      async () => readLines(s.file!),
+      (l) => l.length >= 1,
+    );
     expect(lines).toEqual(['{ok=1}']);
   });
 
@@ -222,18 +246,35 @@ describe('kafkajs admin against this broker', () => {
     await admin.connect();
     try {
       const topics = await admin.listTopics();
-      expect(topics).toEqual(expect.arrayContaining([sc.healthySink.topics[0], sc.dlqConverterSink.dlqTopic, `_${stack.groupId}-configs`]));
+      expect(topics).toEqual(
+        expect.arrayContaining([
+          sc.healthySink.topics[0],
+          sc.dlqConverterSink.dlqTopic,
+          `_${stack.groupId}-configs`,
+        ]),
+      );
       const topicOffsets = await admin.fetchTopicOffsets(sc.healthySink.topics[0]!);
-      expect(topicOffsets).toEqual([expect.objectContaining({ partition: 0, offset: '3', high: '3', low: '0' })]);
+      expect(topicOffsets).toEqual([
+        expect.objectContaining({ partition: 0, offset: '3', high: '3', low: '0' }),
+      ]);
       const group = `connect-${sc.healthySink.name}`;
       const committed = await eventually(
         () => admin.fetchOffsets({ groupId: group, topics: [sc.healthySink.topics[0]!] }),
         (r) => r[0]?.partitions[0]?.offset === '3',
       );
-      expect(committed).toEqual([{ topic: sc.healthySink.topics[0], partitions: [expect.objectContaining({ partition: 0, offset: '3' })] }]);
+      expect(committed).toEqual([
+        {
+          topic: sc.healthySink.topics[0],
+          partitions: [expect.objectContaining({ partition: 0, offset: '3' })],
+        },
+      ]);
       // DLQ'd records count as consumed: the converter sink commits past them
       await eventually(
-        () => admin.fetchOffsets({ groupId: `connect-${sc.dlqConverterSink.name}`, topics: [sc.dlqConverterSink.topics[0]!] }),
+        () =>
+          admin.fetchOffsets({
+            groupId: `connect-${sc.dlqConverterSink.name}`,
+            topics: [sc.dlqConverterSink.topics[0]!],
+          }),
         (r) => r[0]?.partitions[0]?.offset === '3',
       );
       const { groups } = await admin.listGroups();
@@ -264,7 +305,11 @@ describe('private worker: basic auth + HTTPS, kill and restart', () => {
     const noAuth = await rest({ url: w.url, caPem: w.tls!.caPem }, 'GET', 'connectors');
     expect(noAuth.status).toBe(401);
     expect(noAuth.text).toContain('User cannot access the resource.');
-    const wrong = await rest({ url: w.url, caPem: w.tls!.caPem, basicAuth: { ...auth, password: 'nope' } }, 'GET', 'connectors');
+    const wrong = await rest(
+      { url: w.url, caPem: w.tls!.caPem, basicAuth: { ...auth, password: 'nope' } },
+      'GET',
+      'connectors',
+    );
     expect(wrong.status).toBe(401);
     // without the CA the self-signed chain is rejected
     await expect(rest({ url: w.url, basicAuth: auth }, 'GET', '')).rejects.toThrow(/certificate/i);

@@ -24,7 +24,10 @@ function uniqueGroup(): string {
  * cluster with its own internal topics), so stopping/killing it cannot disturb the shared workers.
  */
 export function startExtraWorker(stack: StackInfo, opts: StartConnectOptions = {}): Promise<ConnectWorker> {
-  return startConnect({ bootstrap: stack.bootstrap, version: stack.kafkaVersion }, { groupId: uniqueGroup(), ...opts });
+  return startConnect(
+    { bootstrap: stack.bootstrap, version: stack.kafkaVersion },
+    { groupId: uniqueGroup(), ...opts },
+  );
 }
 
 export interface PrivateStack {
@@ -41,7 +44,8 @@ export async function startPrivateStack(
   const kafka = await startKafka({ ...opts.kafka, ...(opts.version ? { version: opts.version } : {}) });
   const groupId = opts.connect?.groupId ?? uniqueGroup();
   const workers: ConnectWorker[] = [];
-  for (let i = 0; i < (opts.workers ?? 1); i++) workers.push(await startConnect(kafka, { ...opts.connect, groupId }));
+  for (let i = 0; i < (opts.workers ?? 1); i++)
+    workers.push(await startConnect(kafka, { ...opts.connect, groupId }));
   return {
     kafka,
     workers,

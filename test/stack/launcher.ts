@@ -19,7 +19,10 @@ const execFileP = promisify(execFile);
 export const DEFAULT_KAFKA_VERSION = '4.1.2';
 export const STACK_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(STACK_DIR, '..', '..');
-export const CACHE_ROOT = path.join(REPO_ROOT, '.cache');
+/** Jar classpath + compiled test plugins, per version. Override with STACK_CACHE_DIR (e.g. for CI caches). */
+export const CACHE_ROOT = process.env.STACK_CACHE_DIR
+  ? path.resolve(process.env.STACK_CACHE_DIR)
+  : path.join(REPO_ROOT, '.cache');
 
 /** Class names of the connectors compiled from test/stack/java (always on the worker classpath). */
 export const TEST_PLUGINS = {
@@ -189,9 +192,13 @@ async function doBuildTestPluginJar(version: string, classpath: string): Promise
     const classes = path.join(work, 'classes');
     fs.mkdirSync(classes);
     const sources = files.filter((f) => f.endsWith('.java'));
-    await execFileP(javaTool('javac'), ['-nowarn', '--release', '11', '-cp', classpath, '-d', classes, ...sources], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    await execFileP(
+      javaTool('javac'),
+      ['-nowarn', '--release', '11', '-cp', classpath, '-d', classes, ...sources],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     for (const f of files.filter((x) => !x.endsWith('.java'))) {
       const dest = path.join(classes, path.relative(srcRoot, f));
       fs.mkdirSync(path.dirname(dest), { recursive: true });
@@ -289,7 +296,10 @@ class JavaProcess {
     ]);
     clearTimeout(timer);
     if (timedOut && this.running()) {
-      fs.appendFileSync(this.logFile, `\n===== ${this.name}: no exit ${timeoutMs} ms after SIGTERM, sending SIGKILL =====\n`);
+      fs.appendFileSync(
+        this.logFile,
+        `\n===== ${this.name}: no exit ${timeoutMs} ms after SIGTERM, sending SIGKILL =====\n`,
+      );
       child.kill('SIGKILL');
       await this.exitPromise;
     }
@@ -378,12 +388,19 @@ export function logTail(file: string, lines = 80): string {
   }
 }
 
-async function waitReady(proc: JavaProcess, what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+async function waitReady(
+  proc: JavaProcess,
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastErr = '';
   while (Date.now() < deadline) {
     if (!proc.running()) {
-      throw new Error(`${what} exited during start-up (exit ${proc.child?.exitCode ?? proc.child?.signalCode}); log ${proc.logFile}:\n${logTail(proc.logFile)}`);
+      throw new Error(
+        `${what} exited during start-up (exit ${proc.child?.exitCode ?? proc.child?.signalCode}); log ${proc.logFile}:\n${logTail(proc.logFile)}`,
+      );
     }
     try {
       if (await check()) return;
@@ -393,13 +410,20 @@ async function waitReady(proc: JavaProcess, what: string, timeoutMs: number, che
     await sleep(250);
   }
   const tail = logTail(proc.logFile);
-  process.stderr.write(`\n--- ${what} not ready after ${timeoutMs} ms; tail of ${proc.logFile} ---\n${tail}\n---\n`);
+  process.stderr.write(
+    `\n--- ${what} not ready after ${timeoutMs} ms; tail of ${proc.logFile} ---\n${tail}\n---\n`,
+  );
   await proc.stop(5_000);
   throw new Error(`${what} not ready after ${timeoutMs} ms (${lastErr}); log ${proc.logFile}:\n${tail}`);
 }
 
 function writeProps(file: string, props: Record<string, string>): void {
-  fs.writeFileSync(file, `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`);
+  fs.writeFileSync(
+    file,
+    `${Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+  );
 }
 
 function newBaseDir(): string {
@@ -536,7 +560,15 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   // format storage (static voters: no --standalone)
   const clusterId = randomKafkaUuid();
   try {
-    const out = await execFileP(javaTool('java'), [...base, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', propsFile]);
+    const out = await execFileP(javaTool('java'), [
+      ...base,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      propsFile,
+    ]);
     fs.appendFileSync(logFile, `===== storage format =====\n${out.stdout}${out.stderr}`);
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
@@ -590,16 +622,37 @@ async function makeTls(dir: string): Promise<TlsMaterial> {
   fs.mkdirSync(dir, { recursive: true });
   const pw = 'sentinel-test';
   const f = (n: string): string => path.join(dir, n);
-  const kt = (...args: string[]): Promise<unknown> => execFileP(javaTool('keytool'), args);
-  const common = ['-storetype', 'PKCS12', '-storepass', pw, '-keypass', pw];
-  await kt('-genkeypair', '-alias', 'ca', '-dname', 'CN=connect-sentinel test CA', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650', '-ext', 'bc:c', '-keystore', f('ca.p12'), ...common);
-  await kt('-exportcert', '-rfc', '-alias', 'ca', '-keystore', f('ca.p12'), '-storepass', pw, '-file', f('ca.pem'));
-  await kt('-genkeypair', '-alias', 'server', '-dname', 'CN=127.0.0.1', '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650', '-keystore', f('server.p12'), ...common);
-  await kt('-certreq', '-alias', 'server', '-keystore', f('server.p12'), '-storepass', pw, '-file', f('server.csr'));
-  await kt('-gencert', '-rfc', '-alias', 'ca', '-keystore', f('ca.p12'), '-storepass', pw, '-infile', f('server.csr'), '-outfile', f('server.pem'), '-validity', '3650', '-ext', 'SAN=ip:127.0.0.1,dns:localhost', '-ext', 'KU=digitalSignature,keyEncipherment', '-ext', 'EKU=serverAuth');
-  await kt('-importcert', '-noprompt', '-alias', 'ca', '-keystore', f('server.p12'), '-storepass', pw, '-file', f('ca.pem'));
-  await kt('-importcert', '-alias', 'server', '-keystore', f('server.p12'), '-storepass', pw, '-file', f('server.pem'));
-  await kt('-importcert', '-noprompt', '-alias', 'ca', '-keystore', f('truststore.p12'), '-storetype', 'PKCS12', '-storepass', pw, '-file', f('ca.pem'));
+  // args are space-separated words; {name} is a file in dir (no spaces in any word)
+  const kt = (cmd: string): Promise<unknown> =>
+    execFileP(
+      javaTool('keytool'),
+      cmd
+        .trim()
+        .split(/\s+/)
+        .map((w) => w.replace(/\{([^}]+)\}/g, (_, n: string) => f(n))),
+    );
+  const store = `-storetype PKCS12 -storepass ${pw} -keypass ${pw}`;
+  const keyPair = '-keyalg RSA -keysize 2048 -validity 3650';
+  await Promise.all([
+    kt(
+      `-genkeypair -alias ca -dname CN=sentinel-test-CA ${keyPair} -ext bc:c -keystore {ca.p12} ${store}`,
+    ).then(() => kt(`-exportcert -rfc -alias ca -keystore {ca.p12} -storepass ${pw} -file {ca.pem}`)),
+    kt(`-genkeypair -alias server -dname CN=127.0.0.1 ${keyPair} -keystore {server.p12} ${store}`).then(() =>
+      kt(`-certreq -alias server -keystore {server.p12} -storepass ${pw} -file {server.csr}`),
+    ),
+  ]);
+  await Promise.all([
+    kt(
+      `-gencert -rfc -alias ca -keystore {ca.p12} -storepass ${pw} -infile {server.csr} -outfile {server.pem}
+       -validity 3650 -ext SAN=ip:127.0.0.1,dns:localhost -ext KU=digitalSignature,keyEncipherment -ext EKU=serverAuth`,
+    ),
+    kt(
+      `-importcert -noprompt -alias ca -keystore {truststore.p12} -storetype PKCS12 -storepass ${pw} -file {ca.pem}`,
+    ),
+  ]);
+  // the chain: CA first, then the CA-signed reply replaces the self-signed server cert
+  await kt(`-importcert -noprompt -alias ca -keystore {server.p12} -storepass ${pw} -file {ca.pem}`);
+  await kt(`-importcert -alias server -keystore {server.p12} -storepass ${pw} -file {server.pem}`);
   return {
     keystore: f('server.p12'),
     truststore: f('truststore.p12'),
@@ -687,7 +740,8 @@ export async function startConnect(kafka: KafkaRef, opts: StartConnectOptions = 
       jaas,
       `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${creds}";\n};\n`,
     );
-    props['rest.extension.classes'] = 'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension';
+    props['rest.extension.classes'] =
+      'org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension';
     jvmExtra.push(`-Djava.security.auth.login.config=${jaas}`);
   }
   Object.assign(props, opts.extraProps);
@@ -721,7 +775,12 @@ export async function startConnect(kafka: KafkaRef, opts: StartConnectOptions = 
   };
   const start = async (): Promise<void> => {
     proc.spawn();
-    await waitReady(proc, `Connect ${version} worker ${url} (group ${groupId})`, opts.timeoutMs ?? 120_000, ready);
+    await waitReady(
+      proc,
+      `Connect ${version} worker ${url} (group ${groupId})`,
+      opts.timeoutMs ?? 120_000,
+      ready,
+    );
   };
   await start();
   const worker: ConnectWorker = {
@@ -744,5 +803,9 @@ export async function startConnect(kafka: KafkaRef, opts: StartConnectOptions = 
 
 /** REST target (url + auth + CA) for a worker, as scenarios.ts accepts it. */
 export function targetOf(w: ConnectWorker): { url: string; basicAuth?: BasicAuth; caPem?: string } {
-  return { url: w.url, ...(w.basicAuth ? { basicAuth: w.basicAuth } : {}), ...(w.tls ? { caPem: w.tls.caPem } : {}) };
+  return {
+    url: w.url,
+    ...(w.basicAuth ? { basicAuth: w.basicAuth } : {}),
+    ...(w.tls ? { caPem: w.tls.caPem } : {}),
+  };
 }

@@ -37,7 +37,9 @@ export type StatusPredicate = (s: ConnectorStatus) => boolean;
 export const allRunning =
   (minTasks = 1): StatusPredicate =>
   (s) =>
-    s.connector.state === 'RUNNING' && s.tasks.length >= minTasks && s.tasks.every((t) => t.state === 'RUNNING');
+    s.connector.state === 'RUNNING' &&
+    s.tasks.length >= minTasks &&
+    s.tasks.every((t) => t.state === 'RUNNING');
 export const connectorState =
   (state: string): StatusPredicate =>
   (s) =>
@@ -60,12 +62,24 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Retries 409 (rebalance / no leader / stale config) and 5xx answers for a while. */
-async function restRetry(target: Target, method: string, p: string, body: unknown, ok: number[], timeoutMs = 60_000) {
+async function restRetry(
+  target: Target,
+  method: string,
+  p: string,
+  body: unknown,
+  ok: number[],
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await rest(target, method, p, body).catch((err: Error) => ({ status: 0, body: undefined, text: err.message }));
+    const res = await rest(target, method, p, body).catch((err: Error) => ({
+      status: 0,
+      body: undefined,
+      text: err.message,
+    }));
     if (ok.includes(res.status)) return res;
-    const retriable = res.status === 0 || res.status >= 500 || (res.status === 409 && !/already exists/i.test(res.text));
+    const retriable =
+      res.status === 0 || res.status >= 500 || (res.status === 409 && !/already exists/i.test(res.text));
     if (!retriable || Date.now() > deadline) {
       throw new Error(`${method} ${p} -> ${res.status}: ${res.text.slice(0, 2000)}`);
     }
@@ -74,8 +88,18 @@ async function restRetry(target: Target, method: string, p: string, body: unknow
 }
 
 /** Creates or updates a connector (PUT /connectors/{name}/config, idempotent). */
-export async function putConnector(target: Target, name: string, config: Record<string, string>): Promise<void> {
-  await restRetry(target, 'PUT', `connectors/${encodeURIComponent(name)}/config`, { ...config, name }, [200, 201]);
+export async function putConnector(
+  target: Target,
+  name: string,
+  config: Record<string, string>,
+): Promise<void> {
+  await restRetry(
+    target,
+    'PUT',
+    `connectors/${encodeURIComponent(name)}/config`,
+    { ...config, name },
+    [200, 201],
+  );
 }
 
 export async function deleteConnector(target: Target, name: string): Promise<void> {
@@ -121,7 +145,9 @@ export async function waitForConnectorState(
       last = (err as Error).message;
     }
     if (Date.now() > deadline) {
-      throw new Error(`connector ${name}: state not reached within ${timeoutMs} ms; last: ${JSON.stringify(last)?.slice(0, 3000)}`);
+      throw new Error(
+        `connector ${name}: state not reached within ${timeoutMs} ms; last: ${JSON.stringify(last)?.slice(0, 3000)}`,
+      );
     }
     await sleep(250);
   }
@@ -151,13 +177,32 @@ export async function createTopic(bootstrap: string, topic: string, numPartition
   const admin = kafkaClient(bootstrap).admin();
   await admin.connect();
   try {
-    return await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+    // waitForLeaders:false + our own wait: kafkajs' built-in wait only retries LEADER_NOT_AVAILABLE,
+    // while Kafka 3.9 briefly answers UNKNOWN_TOPIC_OR_PARTITION right after creation.
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions, replicationFactor: 1 }],
+      waitForLeaders: false,
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const md = await admin.fetchTopicMetadata({ topics: [topic] });
+        const parts = md.topics[0]?.partitions ?? [];
+        if (parts.length > 0 && parts.every((p) => p.leader >= 0)) return created;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topic ${topic}: no leaders after 30 s`);
+      await sleep(100);
+    }
   } finally {
     await admin.disconnect();
   }
 }
 
-export type ProduceMessage = string | { key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number };
+export type ProduceMessage =
+  | string
+  | { key?: string | null; value: string | null; headers?: Record<string, string>; partition?: number };
 
 /** Produces string messages (creates the topic first if needed). */
 export async function produce(bootstrap: string, topic: string, messages: ProduceMessage[]): Promise<void> {
@@ -203,7 +248,12 @@ function decodeHeaders(h: IHeaders | undefined): Record<string, string> {
  * Consumes `topic` from the beginning with a throw-away consumer group until `count` records have
  * arrived (or timeout → throws with what arrived).
  */
-export async function consume(bootstrap: string, topic: string, count: number, timeoutMs = 30_000): Promise<ConsumedRecord[]> {
+export async function consume(
+  bootstrap: string,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ConsumedRecord[]> {
   const consumer = kafkaClient(bootstrap).consumer({
     groupId: `sentinel-stack-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
     sessionTimeout: 10_000,
@@ -239,7 +289,8 @@ export async function consume(bootstrap: string, topic: string, count: number, t
       }),
     ]);
     clearTimeout(timer);
-    if (timedOut) throw new Error(`consume ${topic}: got ${records.length}/${count} records in ${timeoutMs} ms`);
+    if (timedOut)
+      throw new Error(`consume ${topic}: got ${records.length}/${count} records in ${timeoutMs} ms`);
     return records;
   } finally {
     await consumer.disconnect();
@@ -255,7 +306,11 @@ export interface ScenarioContext {
   bootstrap: string;
   /** Unique per test/run, e.g. `t1-${Date.now()}`; used in connector, topic and file names. */
   prefix: string;
-  /** Directory for FileStream files (must be readable/writable by the worker; same host). */
+  /**
+   * Directory for FileStream files (the worker runs on this host). Default: under the shared stack's temp
+   * dir when running under the integration global setup (removed at teardown), else
+   * $TMPDIR/sentinel-scenarios-<prefix> (not removed).
+   */
   dir?: string;
 }
 
@@ -276,14 +331,24 @@ const JSON_CONVERTER = 'org.apache.kafka.connect.json.JsonConverter';
 const FILE_SINK = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
 const FILE_SOURCE = 'org.apache.kafka.connect.file.FileStreamSourceConnector';
 
+/** Set by global-setup (inherited by test workers): scenario files then live in the stack's temp dir. */
+export const SCENARIO_DIR_ENV = 'SENTINEL_STACK_SCENARIO_DIR';
+
 function scenarioDir(ctx: ScenarioContext): string {
-  const dir = ctx.dir ?? path.join(os.tmpdir(), `sentinel-scenarios-${ctx.prefix}`);
+  const root = process.env[SCENARIO_DIR_ENV];
+  const dir =
+    ctx.dir ??
+    (root ? path.join(root, ctx.prefix) : path.join(os.tmpdir(), `sentinel-scenarios-${ctx.prefix}`));
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
 
 function jsonValue(): Record<string, string> {
-  return { 'value.converter': JSON_CONVERTER, 'value.converter.schemas.enable': 'false', 'key.converter': STRING };
+  return {
+    'value.converter': JSON_CONVERTER,
+    'value.converter.schemas.enable': 'false',
+    'key.converter': STRING,
+  };
 }
 
 function dlq(topic: string, headers: boolean): Record<string, string> {
@@ -475,8 +540,15 @@ export async function errantReporterSink(ctx: ScenarioContext): Promise<Scenario
   return { name, topics: [topic], dlqTopic, produced: 3, expect: allRunning(1) };
 }
 
-/** Healthy FileStreamSink, then PUT /pause → connector and task PAUSED. */
-export async function pausedSink(ctx: ScenarioContext): Promise<Scenario> {
+/**
+ * Healthy FileStreamSink, RUNNING, then PUT /pause → connector and task PAUSED. This one waits for
+ * RUNNING first: a connector paused before its first start never generates task configs, so it would
+ * show PAUSED with 0 tasks (pass `waitForTasks: false` if that is what you want).
+ */
+export async function pausedSink(
+  ctx: ScenarioContext,
+  opts: { waitForTasks?: boolean } = {},
+): Promise<Scenario> {
   const name = `${ctx.prefix}-paused`;
   const topic = `${ctx.prefix}-paused-in`;
   const file = path.join(scenarioDir(ctx), `${name}.txt`);
@@ -488,8 +560,16 @@ export async function pausedSink(ctx: ScenarioContext): Promise<Scenario> {
     file,
     'value.converter': STRING,
   });
+  const waitForTasks = opts.waitForTasks ?? true;
+  if (waitForTasks) await waitForConnectorState(ctx.target, name, allRunning(1), 60_000);
   await pauseConnector(ctx.target, name);
-  return { name, topics: [topic], file, produced: 0, expect: allPaused };
+  return {
+    name,
+    topics: [topic],
+    file,
+    produced: 0,
+    expect: waitForTasks ? allPaused : connectorState('PAUSED'),
+  };
 }
 
 /** Healthy FileStreamSink, then PUT /stop → connector STOPPED with 0 tasks. */
@@ -562,7 +642,9 @@ export async function waitForScenarios(
   timeoutMs = 90_000,
 ): Promise<Record<string, ConnectorStatus>> {
   const entries = await Promise.all(
-    Object.entries(scenarios).map(async ([k, s]) => [k, await waitForConnectorState(target, s!.name, s!.expect, timeoutMs)] as const),
+    Object.entries(scenarios).map(
+      async ([k, s]) => [k, await waitForConnectorState(target, s!.name, s!.expect, timeoutMs)] as const,
+    ),
   );
   return Object.fromEntries(entries);
 }

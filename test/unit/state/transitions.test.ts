@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ConnectorView } from '../../../src/connect/types.js';
-import { taskKey } from '../../../src/state/snapshot.js';
+import { taskKey, type FailureCounters } from '../../../src/state/snapshot.js';
 import { countFailures, diffStates } from '../../../src/state/transitions.js';
 
 function conn(name: string, state: string, tasks: string[] = []): ConnectorView {
@@ -27,7 +27,7 @@ describe('countFailures', () => {
       [conn('a', 'RUNNING', ['RUNNING'])],
       [conn('a', 'FAILED', ['FAILED'])],
     ];
-    let counters = none;
+    let counters: FailureCounters = none;
     let prev: ConnectorView[] | undefined;
     for (const p of polls) {
       counters = countFailures(prev, p, counters);
