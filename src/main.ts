@@ -26,7 +26,18 @@ async function main(): Promise<number> {
   const config = parsed.config;
   const logger = createLogger(config.log.level, config.log.format);
   const { defaultHooks } = await import('./hooks.js');
-  const sentinel = new Sentinel(config, logger, await defaultHooks(config, logger));
+  let hooks;
+  try {
+    hooks = await defaultHooks(config, logger);
+  } catch (err) {
+    // The stages' own files (the web config) are configuration too: same exit status, one line per problem.
+    if (err instanceof ConfigError) {
+      for (const p of err.problems) process.stderr.write(`connect-sentinel: config: ${p}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const sentinel = new Sentinel(config, logger, hooks);
   try {
     await sentinel.start();
   } catch (err) {

@@ -37,6 +37,15 @@ export interface ConnectorView extends ConnectorStatus {
   readonly className: string;
   /** The connector's config as Connect returns it (secrets are usually externalized by Connect itself). */
   readonly config: Readonly<Record<string, string>>;
+  /** Set in worker scope (src/state/scope.ts): `tasks` then holds only the local worker's tasks. */
+  readonly scoped?: WorkerScope;
+}
+
+export interface WorkerScope {
+  /** The connector instance runs on the local worker: only then are connector-level series published. */
+  readonly instanceHere: boolean;
+  /** Tasks the connector has on all workers. */
+  readonly totalTasks: number;
 }
 
 /** `GET /` */

@@ -46,6 +46,20 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
 
   for (const c of connect.connectors) {
     const cn = `,connector="${esc(c.name)}"`;
+    for (const t of c.tasks) {
+      const tn = `${cn},task="${t.id}"`;
+      let tknown = false;
+      for (const state of TASK_STATES) {
+        const on = t.state === state;
+        tknown ||= on;
+        b.add('kafka_connect_task_state', `${tn},state="${state}"`, on ? 1 : 0);
+      }
+      if (!tknown) b.add('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
+      b.add('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
+    }
+    // Worker scope: the sidecar of the worker running the connector instance publishes its connector-level
+    // series; the others publish only their tasks, so sums over sidecars count each connector once.
+    if (c.scoped?.instanceHere === false) continue;
     b.add(
       'kafka_connect_connector_info',
       `${cn},connector_type="${c.type}",connector_class="${esc(c.className)}",worker_id="${esc(c.workerId)}"`,
@@ -59,7 +73,7 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
     }
     // A state this version does not know (a newer worker) is shown as reported rather than hidden.
     if (!known) b.add('kafka_connect_connector_state', `${cn},state="${esc(c.state)}"`, 1);
-    b.add('kafka_connect_connector_tasks', cn, c.tasks.length);
+    b.add('kafka_connect_connector_tasks', cn, c.scoped?.totalTasks ?? c.tasks.length);
     b.add('kafka_connect_connector_failures_total', cn, s.failures.connectors.get(c.name) ?? 0);
 
     const eh = errorHandling(c);
@@ -69,18 +83,6 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
         `dlq_topic="${esc(eh.dlqTopic)}",dlq_context_headers="${eh.dlqContextHeaders}"`,
       1,
     );
-
-    for (const t of c.tasks) {
-      const tn = `${cn},task="${t.id}"`;
-      let tknown = false;
-      for (const state of TASK_STATES) {
-        const on = t.state === state;
-        tknown ||= on;
-        b.add('kafka_connect_task_state', `${tn},state="${state}"`, on ? 1 : 0);
-      }
-      if (!tknown) b.add('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
-      b.add('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
-    }
   }
   // Task counters come from the failure map so that they line up with the tasks rendered above.
   for (const [key, n] of s.failures.tasks) {

@@ -19,8 +19,8 @@ export interface HttpOptions {
   /** Extra JSON endpoints by exact path, e.g. /api/v1/status. */
   readonly json: ReadonlyMap<string, JsonRoute>;
   readonly logger: Logger;
-  /** Answers 401 when it returns false (basic auth from the web config). */
-  readonly authorize?: (req: http.IncomingMessage) => boolean;
+  /** Answers 401 when it returns (or resolves to) false (basic auth from the web config; bcrypt is slow, so async). */
+  readonly authorize?: (req: http.IncomingMessage) => boolean | Promise<boolean>;
   /** Makes the server; defaults to plain HTTP. The web config swaps in HTTPS. */
   readonly createServer?: (handler: http.RequestListener) => http.Server;
 }
@@ -40,6 +40,14 @@ function landingPage(telemetryPath: string, json: Iterable<string>): string {
 
 export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
   const landing = Buffer.from(landingPage(opts.telemetryPath, opts.json.keys()));
+  const fail = (err: unknown, req: http.IncomingMessage, res: http.ServerResponse): void => {
+    opts.logger.error({ err, path: req.url }, 'request failed');
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('internal error\n');
+  };
+  const deny = (res: http.ServerResponse): void => {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="connect-sentinel"', 'content-type': 'text/plain' }).end('unauthorized\n');
+  };
   const handler: http.RequestListener = (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -51,43 +59,43 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         return;
       }
-      if (opts.authorize && !opts.authorize(req)) {
-        res.writeHead(401, { 'www-authenticate': 'Basic realm="connect-sentinel"', 'content-type': 'text/plain' }).end('unauthorized\n');
-        return;
-      }
-      if (url.pathname === opts.telemetryPath) {
-        const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-        const body = gzip ? opts.metrics.gzip : opts.metrics.text;
-        res.writeHead(200, {
-          'content-type': CONTENT_TYPE,
-          'content-length': body.length,
-          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-          vary: 'Accept-Encoding',
-        });
-        res.end(req.method === 'HEAD' ? undefined : body);
-        return;
-      }
-      if (url.pathname === '/readyz') {
-        const ready = opts.ready();
-        res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'first poll not finished\n');
-        return;
-      }
-      if (url.pathname === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(landing);
-        return;
-      }
-      const route = opts.json.get(url.pathname);
-      if (route) {
-        const body = JSON.stringify(route(url), null, url.searchParams.has('pretty') ? 2 : undefined);
-        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      const allowed = opts.authorize?.(req) ?? true;
+      if (allowed === true) serve(url, req, res);
+      else if (allowed === false) deny(res);
+      else allowed.then((ok) => (ok ? serve(url, req, res) : deny(res))).catch((err: unknown) => fail(err, req, res));
     } catch (err) {
-      opts.logger.error({ err, path: req.url }, 'request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal error\n');
+      fail(err, req, res);
     }
+  };
+  const serve = (url: URL, req: http.IncomingMessage, res: http.ServerResponse): void => {
+    if (url.pathname === opts.telemetryPath) {
+      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+      const body = gzip ? opts.metrics.gzip : opts.metrics.text;
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPE,
+        'content-length': body.length,
+        ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+        vary: 'Accept-Encoding',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    if (url.pathname === '/readyz') {
+      const ready = opts.ready();
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'first poll not finished\n');
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(landing);
+      return;
+    }
+    const route = opts.json.get(url.pathname);
+    if (route) {
+      const body = JSON.stringify(route(url), null, url.searchParams.has('pretty') ? 2 : undefined);
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(body);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
   };
   const server = (opts.createServer ?? ((h) => http.createServer(h)))(handler);
   server.keepAliveTimeout = 65_000;

@@ -3,6 +3,7 @@ import type { ConnectorView, ServerInfo } from '../connect/types.js';
 import type { KafkaReader } from '../kafka/reader.js';
 import type { Logger } from '../log.js';
 import type { ClusterSnapshot, ConnectView, FailureCounters, KafkaView } from '../state/snapshot.js';
+import { instancesHere, scopeToWorker, workersSeen } from '../state/scope.js';
 import { countFailures } from '../state/transitions.js';
 
 export interface ClusterPollerOptions {
@@ -21,6 +22,8 @@ export interface ClusterPollerOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly random?: () => number;
+  /** Worker scope: publish only what runs on this worker (its advertised host:port). */
+  readonly workerId?: string;
   readonly onSnapshot: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
 }
 
@@ -43,6 +46,7 @@ export class ClusterPoller {
   private serverInfoAt = -Infinity;
   private connectErrors = 0;
   private kafkaErrors = 0;
+  private warnedWorkerId = false;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -98,7 +102,7 @@ export class ClusterPoller {
     let snapshot: ClusterSnapshot;
     try {
       const connect = await this.pollConnect();
-      const kafka = this.opts.kafka ? await this.pollKafka(this.opts.kafka, connect.connectors) : undefined;
+      const kafka = this.opts.kafka ? await this.pollKafka(this.opts.kafka, instancesHere(connect.connectors)) : undefined;
       snapshot = {
         cluster: this.opts.cluster,
         takenAt: this.now(),
@@ -134,7 +138,8 @@ export class ClusterPoller {
         this.serverInfo = info;
         this.serverInfoAt = started;
       }
-      const connectors = [...list.connectors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const sorted = [...list.connectors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const connectors = this.opts.workerId === undefined ? sorted : this.scope(sorted, this.opts.workerId);
       this.lastGoodFailures = countFailures(this.lastGoodConnect?.connectors, connectors, this.lastGoodFailures);
       const end = this.now();
       const view: ConnectView = {
@@ -172,6 +177,18 @@ export class ClusterPoller {
         requests: client.requests - requestsBefore,
       };
     }
+  }
+
+  private scope(connectors: readonly ConnectorView[], workerId: string): ConnectorView[] {
+    const seen = workersSeen(connectors);
+    if (!this.warnedWorkerId && seen.size > 0 && !seen.has(workerId)) {
+      this.warnedWorkerId = true;
+      this.opts.logger.warn(
+        { cluster: this.opts.cluster, workerId, workers: [...seen].sort() },
+        'worker id not among the workers running connectors or tasks: nothing is published unless it is idle; check connect.worker-id',
+      );
+    }
+    return scopeToWorker(connectors, workerId);
   }
 
   private async pollKafka(reader: KafkaReader, connectors: readonly ConnectorView[]): Promise<KafkaView> {
