@@ -100,10 +100,12 @@ interface InstrumentationEmitter {
 
 type ClusterCtor = new (opts: Record<string, unknown>) => WireCluster;
 type EmitterCtor = new () => InstrumentationEmitter;
+type SocketFactoryMaker = () => unknown;
 
 const require = createRequire(import.meta.url);
 const Cluster = require('kafkajs/src/cluster/index.js') as ClusterCtor;
 const Emitter = require('kafkajs/src/instrumentation/emitter.js') as EmitterCtor;
+const defaultSocketFactory = require('kafkajs/src/network/socketFactory.js') as SocketFactoryMaker;
 const NETWORK_REQUEST = 'network.request';
 
 export interface WireClusterOptions {
@@ -126,6 +128,7 @@ export function createWireCluster(kafka: Kafka, opts: WireClusterOptions): WireC
   return new Cluster({
     logger: kafka.logger(),
     retry: c.retry,
+    socketFactory: defaultSocketFactory(),
     brokers: c.brokers,
     ssl: c.ssl,
     sasl: c.sasl,

@@ -1,0 +1,128 @@
+/** An in-memory Kafka behind the KafkaSource interface: topics, records with headers, group offsets. */
+import type { ClusterMetadata, FetchRequest, KafkaSource, OffsetsResult, TopicLayout } from '../../../src/kafka/connection.js';
+import type { WireFetchResponse, WireRecord } from '../../../src/kafka/kafkajs-internal.js';
+
+interface FakeRecord {
+  offset: number;
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+}
+
+export class FakeKafka implements KafkaSource {
+  readonly topics = new Map<string, { start: number[]; records: FakeRecord[][] }>();
+  readonly groups = new Map<string, Map<string, Map<number, number>>>();
+  down = false;
+  calls = { metadata: 0, listOffsets: 0, committedOffsets: 0, fetch: 0 };
+  /** Partitions asked for in fetches, as `topic/partition@offset`. */
+  fetched: string[] = [];
+
+  createTopic(topic: string, partitions = 1): void {
+    this.topics.set(topic, { start: new Array<number>(partitions).fill(0), records: Array.from({ length: partitions }, () => []) });
+  }
+
+  deleteTopic(topic: string): void {
+    this.topics.delete(topic);
+  }
+
+  produce(topic: string, partition: number, headers: Record<string, string> = {}, value = 'v'): void {
+    const t = this.topics.get(topic);
+    if (!t) throw new Error(`no topic ${topic}`);
+    const log = t.records[partition]!;
+    const h: Record<string, Buffer> = {};
+    for (const [k, v] of Object.entries(headers)) h[k] = Buffer.from(v);
+    const offset = (log[log.length - 1]?.offset ?? t.start[partition]! - 1) + 1;
+    log.push({ offset, timestamp: 1_700_000_000_000 + offset, key: null, value: Buffer.from(value), headers: h });
+  }
+
+  /** Retention: records below `offset` are gone. */
+  deleteBefore(topic: string, partition: number, offset: number): void {
+    const t = this.topics.get(topic)!;
+    t.start[partition] = offset;
+    t.records[partition] = t.records[partition]!.filter((r) => r.offset >= offset);
+  }
+
+  commit(group: string, topic: string, partition: number, offset: number): void {
+    let g = this.groups.get(group);
+    if (!g) this.groups.set(group, (g = new Map()));
+    let t = g.get(topic);
+    if (!t) g.set(topic, (t = new Map()));
+    t.set(partition, offset);
+  }
+
+  private end(topic: string, p: number): number {
+    const t = this.topics.get(topic)!;
+    const log = t.records[p]!;
+    return log.length ? log[log.length - 1]!.offset + 1 : t.start[p]!;
+  }
+
+  private check(): void {
+    if (this.down) throw Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { name: 'KafkaJSConnectionError' });
+  }
+
+  async metadata(): Promise<ClusterMetadata> {
+    this.calls.metadata++;
+    this.check();
+    const topics = new Map<string, TopicLayout>();
+    for (const [topic, t] of this.topics) topics.set(topic, { topic, leaders: new Map(t.start.map((_, i) => [i, 1])) });
+    return { topics };
+  }
+
+  async listOffsets(topics: readonly TopicLayout[], which: 'earliest' | 'latest'): Promise<OffsetsResult> {
+    this.calls.listOffsets++;
+    this.check();
+    const offsets = new Map<string, Map<number, number>>();
+    const failed = new Map<string, string>();
+    for (const l of topics) {
+      const t = this.topics.get(l.topic);
+      if (!t) {
+        failed.set(l.topic, 'UNKNOWN_TOPIC_OR_PARTITION');
+        continue;
+      }
+      offsets.set(l.topic, new Map([...l.leaders.keys()].map((p) => [p, which === 'earliest' ? t.start[p]! : this.end(l.topic, p)])));
+    }
+    return { offsets, failed };
+  }
+
+  async committedOffsets(groups: readonly { groupId: string; topics: readonly TopicLayout[] }[]): Promise<Map<string, Map<string, Map<number, number>> | Error>> {
+    this.calls.committedOffsets++;
+    this.check();
+    const out = new Map<string, Map<string, Map<number, number>> | Error>();
+    for (const g of groups) {
+      const m = new Map<string, Map<number, number>>();
+      for (const l of g.topics) {
+        m.set(l.topic, new Map([...l.leaders.keys()].map((p) => [p, this.groups.get(g.groupId)?.get(l.topic)?.get(p) ?? -1])));
+      }
+      out.set(g.groupId, m);
+    }
+    return out;
+  }
+
+  async fetch(requests: readonly FetchRequest[]): Promise<{ responses: WireFetchResponse['responses']; failed: { leader: number; error: unknown }[] }> {
+    this.calls.fetch++;
+    this.check();
+    const byTopic = new Map<string, { partition: number; errorCode: number; highWatermark: string; messages: WireRecord[] }[]>();
+    for (const r of requests) {
+      this.fetched.push(`${r.topic}/${r.partition}@${r.offset}`);
+      const t = this.topics.get(r.topic)!;
+      if (r.offset < t.start[r.partition]!) {
+        const error = Object.assign(new Error('offset out of range'), { name: 'KafkaJSOffsetOutOfRange', topic: r.topic, partition: r.partition });
+        return { responses: [], failed: [{ leader: 1, error }] };
+      }
+      // Like a broker: a few records at a time, starting at the batch containing the offset.
+      const messages = t.records[r.partition]!.filter((m) => m.offset >= r.offset - 1).slice(0, 3);
+      const arr = byTopic.get(r.topic) ?? [];
+      arr.push({
+        partition: r.partition,
+        errorCode: 0,
+        highWatermark: String(this.end(r.topic, r.partition)),
+        messages: messages.map((m) => ({ ...m, offset: String(m.offset), timestamp: String(m.timestamp) })),
+      });
+      byTopic.set(r.topic, arr);
+    }
+    return { responses: [...byTopic].map(([topicName, partitions]) => ({ topicName, partitions })), failed: [] };
+  }
+
+  async close(): Promise<void> {}
+}
