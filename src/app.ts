@@ -2,10 +2,10 @@
  * Composition root as a library: config → clients → pollers → exposition → HTTP. main.ts adds the
  * process concerns (argv, signals, exit codes); tests start a Sentinel in-process.
  */
-import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ClusterConfig, Config } from './config/schema.js';
-import { ConnectClient, type ConnectAuth } from './connect/client.js';
+import type { ConnectClient } from './connect/client.js';
+import { connectClientFor } from './connect/factory.js';
 import { ExpositionCache } from './exposition/cache.js';
 import { renderCluster } from './exposition/render.js';
 import { startHttpServer, type JsonRoute, type RunningServer } from './http/server.js';
@@ -46,18 +46,7 @@ export class Sentinel {
   ) {
     collectDefaultMetrics({ register: this.registry });
     config.clusters.forEach((cluster, index) => {
-      const client = new ConnectClient({
-        url: cluster.url,
-        requestTimeoutMs: config.poll.timeoutMs,
-        ...authOf(cluster),
-        tls: {
-          ...(cluster.tls.caFile ? { ca: readFileSync(cluster.tls.caFile) } : {}),
-          ...(cluster.tls.certFile ? { cert: readFileSync(cluster.tls.certFile) } : {}),
-          ...(cluster.tls.keyFile ? { key: readFileSync(cluster.tls.keyFile) } : {}),
-          insecureSkipVerify: cluster.tls.insecureSkipVerify,
-        },
-        userAgent: `connect-sentinel/${VERSION}`,
-      });
+      const client = connectClientFor(cluster, config);
       this.clients.push(client);
       const reader = cluster.kafka ? hooks.kafkaReader?.(cluster, config, logger) : undefined;
       if (reader) this.readers.push(reader);
@@ -152,23 +141,4 @@ export class Sentinel {
     const text = (await this.registry.metrics()).replace(/\n{2,}/g, '\n');
     this.cache.setExtra(text, assemble);
   }
-}
-
-function authOf(cluster: ClusterConfig): { auth?: ConnectAuth } {
-  if (cluster.basicAuth) return { auth: { kind: 'basic', ...cluster.basicAuth } };
-  const file = cluster.bearerTokenFile;
-  if (file) {
-    // Re-read at most every 10 s so a rotated token is picked up without a file read per request.
-    let token = '';
-    let readAt = -Infinity;
-    const current = (): string => {
-      if (Date.now() - readAt > 10_000) {
-        token = readFileSync(file, 'utf8').trim();
-        readAt = Date.now();
-      }
-      return token;
-    };
-    return { auth: { kind: 'bearer', token: current } };
-  }
-  return {};
 }
