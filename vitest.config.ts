@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Unit tests run first; the integration project starts the real stack after them.
+          sequence: { groupOrder: 0 },
           testTimeout: 20_000,
         },
       },
@@ -21,6 +23,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

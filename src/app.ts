@@ -45,6 +45,11 @@ export class Sentinel {
     private readonly hooks: SentinelHooks = {},
   ) {
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also exposes gauges named *_total, which promtool rightly flags; the same counts
+    // stay available per type as nodejs_active_handles / _requests / _resources.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
     config.clusters.forEach((cluster, index) => {
       const client = connectClientFor(cluster, config);
       this.clients.push(client);

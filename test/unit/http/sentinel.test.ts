@@ -1,0 +1,70 @@
+/** The HTTP surface of a real Sentinel, against a fake Connect server on 127.0.0.1. */
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expandedAnswer } from '../../fixtures/connectors.js';
+import { value } from '../../helpers/exposition.js';
+import { json, startFakeConnect, type FakeConnect } from '../../helpers/fake-connect.js';
+import { promtoolCheckMetrics } from '../../helpers/promtool.js';
+import { startSentinel, type TestSentinel } from '../../helpers/sentinel.js';
+
+let fake: FakeConnect;
+let s: TestSentinel;
+
+beforeAll(async () => {
+  fake = await startFakeConnect((req, res) => {
+    if (req.url === '/') return json(res, 200, { version: '4.1.2', commit: 'abc', kafka_cluster_id: 'K' });
+    json(res, 200, expandedAnswer);
+  });
+  s = await startSentinel(['--connect.url', fake.url]);
+});
+afterAll(async () => {
+  await s?.stop();
+  await fake?.close();
+});
+
+describe('/metrics', () => {
+  test('text format 0.0.4, with the domain, self and process metrics, and promtool finds nothing', async () => {
+    const res = await fetch(`${s.url}/metrics`);
+    expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    const text = await res.text();
+    expect(value(text, 'kafka_connect_up', { connect_cluster: 'default' })).toBe(1);
+    expect(value(text, 'kafka_connect_task_state', { connector: 'poison-sink', task: '0', state: 'FAILED' })).toBe(1);
+    expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
+    expect(text).toMatch(/^connect_sentinel_build_info\{version="0\.1\.0",/m);
+    const r = promtoolCheckMetrics(text);
+    expect(r.output).toBe('');
+  });
+
+  test('gzip when asked, the same body', async () => {
+    const plain = await (await fetch(`${s.url}/metrics`, { headers: { 'accept-encoding': 'identity' } })).text();
+    const raw = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
+      import('node:http').then(({ get }) =>
+        get(`${s.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+        }).on('error', reject),
+      );
+    });
+    expect(raw.enc).toBe('gzip');
+    const unzipped = gunzipSync(raw.body).toString('utf8');
+    // Both come from the same assembled buffer unless a poll landed in between.
+    const domain = (t: string) => t.split('\n').filter((l) => l.startsWith('kafka_connect_connector_state')).join('\n');
+    expect(domain(unzipped)).toBe(domain(plain));
+  });
+});
+
+describe('other endpoints', () => {
+  test('/healthz, /readyz, landing page, status JSON, 404, 405', async () => {
+    expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${s.url}/readyz`)).status).toBe(200);
+    const landing = await (await fetch(`${s.url}/`)).text();
+    expect(landing).toContain('href="metrics"');
+    expect(landing).toContain('href="api/v1/status"');
+    const status = await s.status();
+    expect(status.clusters[0]!.connect.version).toBe('4.1.2');
+    expect(status.clusters[0]!.connectors.map((c) => c.name)).toEqual(['file-sink', 'poison-sink', 'stopped-source']);
+    expect((await fetch(`${s.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${s.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+});
