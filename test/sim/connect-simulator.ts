@@ -1,8 +1,8 @@
 /**
  * A Kafka Connect REST API on loopback, for unit tests and benches: N connectors with T tasks in the exact
  * shapes of the real API (3.x/4.x, see shared/reference/kafka-connect-facts.md §1), with switchable faults.
- * Bodies are served from memory; the expanded list is serialized once per change, so a bench measures the
- * client and the transport, not the simulator.
+ * Bodies are served from memory; the expanded list is serialized once per change unless `cacheBodies` is
+ * off (as the benches set it, so that the big answer costs what a worker's serialization costs).
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -33,7 +33,8 @@ export interface ConnectorSpec {
   readonly config?: Readonly<Record<string, string>>;
   readonly state?: string;
   readonly trace?: string;
-  readonly tasks?: number | readonly { readonly state: string; readonly trace?: string; readonly workerId?: string }[];
+  readonly tasks?:
+    number | readonly { readonly state: string; readonly trace?: string; readonly workerId?: string }[];
   readonly workerId?: string;
 }
 
@@ -112,6 +113,11 @@ export interface SimulatorOptions {
   readonly legacyRestart?: boolean;
   readonly commit?: string;
   readonly kafkaClusterId?: string;
+  /**
+   * Serialize list answers once per change (default true). Benches turn it off so that, as on a real
+   * worker, every expanded answer pays its serialization.
+   */
+  readonly cacheBodies?: boolean;
 }
 
 export interface RestartCall {
@@ -189,7 +195,10 @@ function build(spec: ConnectorSpec, index: number): SimConnector {
   const worker = spec.workerId ?? (WORKERS[index % WORKERS.length] as string);
   const taskSpecs =
     typeof spec.tasks === 'number' || spec.tasks === undefined
-      ? Array.from({ length: spec.tasks ?? 1 }, () => ({ state: 'RUNNING' }) as { state: string; trace?: string; workerId?: string })
+      ? Array.from(
+          { length: spec.tasks ?? 1 },
+          () => ({ state: 'RUNNING' }) as { state: string; trace?: string; workerId?: string },
+        )
       : spec.tasks;
   const tasks: SimTask[] = taskSpecs.map((t, id) => ({
     id,
@@ -255,11 +264,16 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
     touch();
   };
 
-  const setConnectors = (specs: number | readonly ConnectorSpec[], tasksPerConnector = opts.tasksPerConnector ?? 1): void => {
+  const setConnectors = (
+    specs: number | readonly ConnectorSpec[],
+    tasksPerConnector = opts.tasksPerConnector ?? 1,
+  ): void => {
     byName.clear();
     created = 0;
     const list =
-      typeof specs === 'number' ? Array.from({ length: specs }, (_, i) => generatedSpec(i, tasksPerConnector)) : specs;
+      typeof specs === 'number'
+        ? Array.from({ length: specs }, (_, i) => generatedSpec(i, tasksPerConnector))
+        : specs;
     for (const s of list) add(s);
   };
   setConnectors(opts.connectors ?? 0);
@@ -268,7 +282,10 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
 
   const liveTasks = (c: SimConnector): SimTask[] => (c.state === 'STOPPED' ? [] : c.tasks);
 
-  const statusOf = (c: SimConnector, override?: { connector?: string; tasks?: ReadonlySet<number> }): object => ({
+  const statusOf = (
+    c: SimConnector,
+    override?: { connector?: string; tasks?: ReadonlySet<number> },
+  ): object => ({
     name: c.name,
     connector: {
       state: override?.connector ?? c.state,
@@ -303,12 +320,14 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
     touch();
   };
 
-  const visible = (name: string): SimConnector | undefined => (vanished.has(name) ? undefined : byName.get(name));
+  const visible = (name: string): SimConnector | undefined =>
+    vanished.has(name) ? undefined : byName.get(name);
 
   /** The list answers; the expanded one is cached until the next change. */
   const listBody = (expand: readonly string[]): string => {
     const key = expandSupported && expand.length > 0 ? expand.join('&') : '';
-    if (cache && cache.generation === generation && cache.key === key) return cache.body;
+    if (cache && cache.generation === generation && cache.key === key && opts.cacheBodies !== false)
+      return cache.body;
     const names = sortedNames();
     let body: string;
     if (key === '') {
@@ -335,7 +354,8 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
   const classify = (method: string, segments: readonly string[], query: URLSearchParams): RequestKind => {
     if (segments.length === 0) return method === 'GET' ? 'root' : 'other';
     if (segments[0] !== 'connectors') return 'other';
-    if (segments.length === 1) return method === 'GET' ? (query.has('expand') && expandSupported ? 'expanded' : 'list') : 'other';
+    if (segments.length === 1)
+      return method === 'GET' ? (query.has('expand') && expandSupported ? 'expanded' : 'list') : 'other';
     if (segments.length === 2) return method === 'GET' ? 'connectorInfo' : 'other';
     const sub = segments[2];
     if (segments.length === 3) {
@@ -431,11 +451,18 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
         restarts.push({ connector: name, includeTasks, onlyFailed });
         const restartConnector = !onlyFailed || c.state === 'FAILED';
         const restartTasks = new Set(
-          includeTasks ? liveTasks(c).filter((t) => !onlyFailed || t.state === 'FAILED').map((t) => t.id) : [],
+          includeTasks
+            ? liveTasks(c)
+                .filter((t) => !onlyFailed || t.state === 'FAILED')
+                .map((t) => t.id)
+            : [],
         );
         const legacy = opts.legacyRestart === true || (!includeTasks && !onlyFailed);
         // The answer shows the selected instances RESTARTING; the restart itself completes at once.
-        const plan = statusOf(c, { ...(restartConnector ? { connector: 'RESTARTING' } : {}), tasks: restartTasks });
+        const plan = statusOf(c, {
+          ...(restartConnector ? { connector: 'RESTARTING' } : {}),
+          tasks: restartTasks,
+        });
         if (restartConnector) {
           c.state = 'RUNNING';
           delete c.trace;
@@ -498,7 +525,8 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
     }
 
     const f = fault;
-    const applies = f !== undefined && 'only' in f && f.only !== undefined ? f.only.includes(kind) : f !== undefined;
+    const applies =
+      f !== undefined && 'only' in f && f.only !== undefined ? f.only.includes(kind) : f !== undefined;
     if (f && applies) {
       switch (f.kind) {
         case 'error':
@@ -514,14 +542,18 @@ export async function startConnectSimulator(opts: SimulatorOptions = {}): Promis
           return;
         case 'malformed': {
           const garbage = '<html><body>502 Bad Gateway</body></html>{"connector-0":{"status":';
-          res.writeHead(200, { 'content-type': 'application/json', 'content-length': garbage.length }).end(garbage);
+          res
+            .writeHead(200, { 'content-type': 'application/json', 'content-length': garbage.length })
+            .end(garbage);
           return;
         }
         case 'cutoff': {
           const full = answer(req, kind, segments, query).body ?? '{}';
           const bytes = Buffer.from(full);
           res.writeHead(200, { 'content-type': 'application/json', 'content-length': bytes.length });
-          res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))), () => res.socket?.destroy());
+          res.write(bytes.subarray(0, Math.max(1, Math.floor(bytes.length / 2))), () =>
+            res.socket?.destroy(),
+          );
           return;
         }
         case 'latency': {

@@ -1,19 +1,13 @@
 /** A real in-process Sentinel polling a simulator, scraped over HTTP the way Prometheus does. */
 import http from 'node:http';
 import { Sentinel } from '../../../src/app.js';
-import { loadConfig } from '../../../src/config/load.js';
-import type { Config } from '../../../src/config/schema.js';
 import { silentLogger } from '../../../src/log.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import type { ConnectSimulator } from '../../sim/connect-simulator.js';
+import { SIM_CLUSTER, sentinelConfig, type PollSettings } from '../../sim/sentinel-config.js';
 import { parseExposition, samplesOf, valueOf, type Family } from '../../sim/exposition-parser.js';
 
-export interface PollSettings {
-  readonly intervalMs?: number;
-  readonly timeoutMs?: number;
-  readonly staleAfterMs?: number;
-  readonly jitter?: number;
-}
+export type { PollSettings };
 
 export interface Running {
   readonly sentinel: Sentinel;
@@ -26,35 +20,6 @@ export interface Running {
   metrics(): Promise<Map<string, Family>>;
   get(path: string): Promise<number>;
   stop(): Promise<void>;
-}
-
-export const CLUSTER = 'sim';
-
-export function configFor(url: string, poll: PollSettings = {}): Config {
-  const base = loadConfig({
-    argv: [
-      '--connect.url',
-      url,
-      '--connect.name',
-      CLUSTER,
-      '--web.listen-address',
-      '127.0.0.1:0',
-      '--log.level',
-      'silent',
-    ],
-    env: {},
-  });
-  // Set directly: the soak polls faster than the loader's 100 ms minimum allows.
-  const intervalMs = poll.intervalMs ?? 100;
-  return {
-    ...base,
-    poll: {
-      intervalMs,
-      timeoutMs: poll.timeoutMs ?? 500,
-      staleAfterMs: poll.staleAfterMs ?? 3 * intervalMs,
-      jitter: poll.jitter ?? 0,
-    },
-  };
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -76,7 +41,7 @@ export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = 
   let count = 0;
   let last: ClusterSnapshot | undefined;
   const waiters: { target: number; resolve: () => void }[] = [];
-  const sentinel = new Sentinel(configFor(sim.url, poll), silentLogger(), {
+  const sentinel = new Sentinel(sentinelConfig(sim.url, poll), silentLogger(), {
     onSnapshot: (s) => {
       count++;
       last = s;
@@ -97,7 +62,10 @@ export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = 
     nextPolls(n, limitMs = 10_000) {
       const target = count + n;
       return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${n} polls did not finish within ${limitMs} ms`)), limitMs);
+        const timer = setTimeout(
+          () => reject(new Error(`${n} polls did not finish within ${limitMs} ms`)),
+          limitMs,
+        );
         waiters.push({
           target,
           resolve: () => {
@@ -123,9 +91,13 @@ export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = 
 }
 
 /** What a user checks first: is Connect up, and which connectors have series. */
-export function view(families: Map<string, Family>): { up: number | undefined; connectors: string[]; taskStates: number } {
+export function view(families: Map<string, Family>): {
+  up: number | undefined;
+  connectors: string[];
+  taskStates: number;
+} {
   return {
-    up: valueOf(families, 'kafka_connect_up', { connect_cluster: CLUSTER }),
+    up: valueOf(families, 'kafka_connect_up', { connect_cluster: SIM_CLUSTER }),
     connectors: samplesOf(families, 'kafka_connect_connector_info')
       .map((s) => s.labels.connector ?? '')
       .sort(),

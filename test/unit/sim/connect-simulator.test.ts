@@ -10,12 +10,23 @@ interface Answer {
   text: string;
 }
 
-function request(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+function request(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request(`${base}${path}`, { method, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          text: Buffer.concat(chunks).toString(),
+        }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -52,7 +63,10 @@ describe('the Connect REST simulator', () => {
     const s = await sim({ connectors: 3, tasksPerConnector: 2 });
     expect(await json(s, '/connectors')).toEqual([generatedName(0), generatedName(1), generatedName(2)]);
 
-    const expanded = (await json(s, '/connectors?expand=status&expand=info')) as Record<string, Record<string, unknown>>;
+    const expanded = (await json(s, '/connectors?expand=status&expand=info')) as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(expanded)).toEqual([generatedName(0), generatedName(1), generatedName(2)]);
     const first = expanded[generatedName(0)];
     expect(first).toEqual({
@@ -67,7 +81,11 @@ describe('the Connect REST simulator', () => {
       },
       info: {
         name: generatedName(0),
-        config: expect.objectContaining({ 'connector.class': expect.any(String), name: generatedName(0), 'tasks.max': '2' }),
+        config: expect.objectContaining({
+          'connector.class': expect.any(String),
+          name: generatedName(0),
+          'tasks.max': '2',
+        }),
         tasks: [
           { connector: generatedName(0), task: 0 },
           { connector: generatedName(0), task: 1 },
@@ -88,7 +106,10 @@ describe('the Connect REST simulator', () => {
 
   it('behaves like a pre-2.3 worker when expand is off: the name array, whatever the query', async () => {
     const s = await sim({ connectors: 2, expand: false });
-    expect(await json(s, '/connectors?expand=status&expand=info')).toEqual([generatedName(0), generatedName(1)]);
+    expect(await json(s, '/connectors?expand=status&expand=info')).toEqual([
+      generatedName(0),
+      generatedName(1),
+    ]);
     const client = new ConnectClient({ url: s.url, requestTimeoutMs: 2000 });
     try {
       const list = await client.listConnectors(Date.now() + 5000);
@@ -127,7 +148,10 @@ describe('the Connect REST simulator', () => {
 
     const missing = await get(s, '/connectors/nope/status');
     expect(missing.status).toBe(404);
-    expect(JSON.parse(missing.text)).toEqual({ error_code: 404, message: 'No status found for connector nope' });
+    expect(JSON.parse(missing.text)).toEqual({
+      error_code: 404,
+      message: 'No status found for connector nope',
+    });
     const unknownTask = await request(s.url, 'POST', `/connectors/${n}/tasks/7/restart`);
     expect(JSON.parse(unknownTask.text)).toEqual({ error_code: 404, message: `Unknown task: ${n}-7` });
     const unknownPath = await get(s, '/nothing/here');
@@ -155,7 +179,10 @@ describe('the Connect REST simulator', () => {
 
     const plan = await request(s.url, 'POST', `/connectors/${n}/restart?includeTasks=true&onlyFailed=true`);
     expect(plan.status).toBe(202);
-    const body = JSON.parse(plan.text) as { connector: { state: string }; tasks: { id: number; state: string }[] };
+    const body = JSON.parse(plan.text) as {
+      connector: { state: string };
+      tasks: { id: number; state: string }[];
+    };
     expect(body.connector.state).toBe('RUNNING'); // not failed, so not selected
     expect(body.tasks.map((t) => t.state)).toEqual(['RUNNING', 'RESTARTING', 'RUNNING']);
     expect(s.connector(n)?.tasks[1]?.state).toBe('RUNNING');
@@ -211,7 +238,9 @@ describe('the Connect REST simulator', () => {
     expect(refused.status).toBe(401);
     expect(refused.text).toBe('User cannot access the resource.');
     expect(refused.headers['www-authenticate']).toBeUndefined();
-    const ok = await request(s.url, 'GET', '/connectors', { authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
+    const ok = await request(s.url, 'GET', '/connectors', {
+      authorization: `Basic ${Buffer.from('u:p').toString('base64')}`,
+    });
     expect(ok.status).toBe(200);
   });
 
@@ -226,7 +255,8 @@ describe('the Connect REST simulator', () => {
       expect(a.status).toBe(409);
       expect(JSON.parse(a.text)).toEqual({
         error_code: 409,
-        message: 'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.',
+        message:
+          'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.',
       });
       s.setFault({ kind: 'error' });
       expect((await get(s, '/')).status).toBe(500);
@@ -245,7 +275,9 @@ describe('the Connect REST simulator', () => {
         await expect(c.getJson('connectors', Date.now() + 300)).rejects.toThrow(/timed out/);
 
         s.setFault({ kind: 'cutoff' });
-        const err = await c.getJson('connectors?expand=status&expand=info', Date.now() + 300).catch((e: unknown) => e);
+        const err = await c
+          .getJson('connectors?expand=status&expand=info', Date.now() + 300)
+          .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(ConnectTransportError);
 
         s.setFault({ kind: 'malformed' });
@@ -285,11 +317,9 @@ describe('the Connect REST simulator', () => {
       }
       const expanding = await sim({ connectors: 4 });
       expanding.setFault({ kind: 'vanishing', names: [generatedName(3)] });
-      expect(Object.keys((await json(expanding, '/connectors?expand=status&expand=info')) as object)).toEqual([
-        generatedName(0),
-        generatedName(1),
-        generatedName(2),
-      ]);
+      expect(Object.keys((await json(expanding, '/connectors?expand=status&expand=info')) as object)).toEqual(
+        [generatedName(0), generatedName(1), generatedName(2)],
+      );
     });
 
     it('churn replaces connectors on every list request and keeps their number', async () => {

@@ -1,0 +1,207 @@
+/**
+ * Bench 1: requests and time per poll against N connectors × 8 tasks. connect-sentinel's
+ * ConnectClient.listConnectors (one expanded request: status and config of every connector) versus the
+ * naive poller (a list, then one status call per connector: status only, so it even fetches less), run
+ * sequentially (the seed's scripts) and with 8 requests in flight (a fairer pool).
+ *
+ * Two settings of the simulator (its own process, every answer serialized per request):
+ *  - loopback: answers at once; a request costs only client + transport + serialization CPU;
+ *  - 1 ms per request: models a real worker's per-request handling (Jetty, Jersey, auth, herder lookup)
+ *    and the hop to it. It is added to every request, the expanded one included.
+ * Measurements interleave (one of each per round) so that load from other processes hits all alike.
+ */
+import http from 'node:http';
+import { isDeepStrictEqual } from 'node:util';
+import { ConnectClient } from '../src/connect/client.js';
+import { parseExpanded } from '../src/connect/parse.js';
+import { spawnChild, type Child } from './lib/child.js';
+import { median, ms, nowMs, ratio, table } from './lib/stats.js';
+import { NaivePoller } from './naive-poller.js';
+import { parseExpandedFast } from './proto/parse-fast.js';
+
+export const TASKS = 8;
+const SIZES = [10, 100, 1_000, 5_000];
+const MIN_ROUNDS = 2;
+const MAX_ROUNDS = 15;
+const BUDGET_MS = 5_000;
+
+interface Measured {
+  ms: number;
+  requests: number;
+}
+
+export interface PollFigures {
+  readonly setting: string;
+  readonly n: number;
+  readonly ours: Measured;
+  readonly naive1: Measured;
+  readonly naive8: Measured;
+}
+
+async function measureSize(url: string, n: number, setting: string): Promise<PollFigures> {
+  const client = new ConnectClient({ url, requestTimeoutMs: 120_000 });
+  const seq = new NaivePoller(url, 1);
+  const pool = new NaivePoller(url, 8);
+  const runs: [() => Promise<number>, number[]][] = [
+    [
+      async () => {
+        const before = client.requests;
+        const list = await client.listConnectors(Date.now() + 120_000);
+        if (list.connectors.length !== n || !list.expanded)
+          throw new Error(`got ${list.connectors.length} connectors`);
+        return client.requests - before;
+      },
+      [],
+    ],
+    ...[seq, pool].map((p): [() => Promise<number>, number[]] => [
+      async () => {
+        const r = await p.poll();
+        if (r.connectors !== n) throw new Error(`naive got ${r.connectors} connectors`);
+        return r.requests;
+      },
+      [],
+    ]),
+  ];
+  const requests = [0, 0, 0];
+  try {
+    await runs[0]?.[0](); // warm-up of the one big request path (the naive paths warm up on small N)
+    const started = nowMs();
+    for (
+      let round = 0;
+      round < MIN_ROUNDS || (round < MAX_ROUNDS && nowMs() - started < BUDGET_MS);
+      round++
+    ) {
+      for (const [i, [run, times]] of runs.entries()) {
+        const t = nowMs();
+        requests[i] = await run();
+        times.push(nowMs() - t);
+      }
+    }
+  } finally {
+    client.close();
+    seq.close();
+    pool.close();
+  }
+  const fig = (i: number): Measured => ({ ms: median(runs[i]?.[1] ?? []), requests: requests[i] ?? 0 });
+  return { setting, n, ours: fig(0), naive1: fig(1), naive8: fig(2) };
+}
+
+async function runSetting(
+  sim: Child,
+  url: string,
+  setting: string,
+  sizes: readonly number[],
+): Promise<PollFigures[]> {
+  const out: PollFigures[] = [];
+  for (const n of sizes) {
+    await sim.call('setConnectors', n, TASKS);
+    out.push(await measureSize(url, n, setting));
+  }
+  return out;
+}
+
+/** Client-side cost of the one big answer: JSON.parse, then src's parseExpanded versus the prototype. */
+async function measureParse(
+  url: string,
+): Promise<{ src: number; proto: number; jsonParse: number; mb: number }> {
+  const text = await new Promise<string>((resolve, reject) => {
+    http
+      .get(`${url}/connectors?expand=status&expand=info`, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+  const body = JSON.parse(text) as unknown;
+  if (!isDeepStrictEqual(parseExpanded(body, '/c'), parseExpandedFast(body, '/c')))
+    throw new Error('parse-fast differs');
+  const a: number[] = [];
+  const b: number[] = [];
+  const j: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    let t = nowMs();
+    JSON.parse(text);
+    j.push(nowMs() - t);
+    t = nowMs();
+    parseExpanded(body, '/connectors');
+    a.push(nowMs() - t);
+    t = nowMs();
+    parseExpandedFast(body, '/connectors');
+    b.push(nowMs() - t);
+  }
+  return {
+    src: median(a.slice(2)),
+    proto: median(b.slice(2)),
+    jsonParse: median(j.slice(2)),
+    mb: text.length / 2 ** 20,
+  };
+}
+
+export async function benchPollRequests(): Promise<PollFigures[]> {
+  console.log(
+    `\n## 1. Requests and time per poll (N connectors × ${TASKS} tasks; median of interleaved rounds)`,
+  );
+  const sim = await spawnChild('./sim-process.ts');
+  const out: PollFigures[] = [];
+  let parseCost: { src: number; proto: number; jsonParse: number; mb: number } | undefined;
+  try {
+    const url = await sim.call<string>('start', {
+      connectors: 0,
+      tasksPerConnector: TASKS,
+      cacheBodies: false,
+    });
+    out.push(...(await runSetting(sim, url, 'loopback', SIZES)));
+    await sim.call('setFault', { kind: 'latency', ms: 1 });
+    out.push(...(await runSetting(sim, url, '1 ms/request', [100, 1_000, 5_000])));
+    await sim.call('setFault', null);
+    await sim.call('setConnectors', 5_000, TASKS);
+    parseCost = await measureParse(url);
+  } finally {
+    await sim.close();
+  }
+  table([
+    [
+      'worker',
+      'N',
+      'sentinel ms',
+      'req',
+      'naive seq ms',
+      'req',
+      'naive c=8 ms',
+      'req',
+      'seq/sentinel',
+      'c8/sentinel',
+    ],
+    ...out.map((r) => [
+      r.setting,
+      String(r.n),
+      ms(r.ours.ms),
+      String(r.ours.requests),
+      ms(r.naive1.ms),
+      String(r.naive1.requests),
+      ms(r.naive8.ms),
+      String(r.naive8.requests),
+      ratio(r.naive1.ms / r.ours.ms),
+      ratio(r.naive8.ms / r.ours.ms),
+    ]),
+  ]);
+  const flat = out.every((r) => r.ours.requests === 1);
+  console.log(`  target ≤ 2 requests per poll at every N: ${flat ? 'MET (1 request)' : 'MISSED'}`);
+  for (const r of out.filter((x) => x.n === 5_000)) {
+    const x = r.naive1.ms / r.ours.ms;
+    console.log(
+      `  target ≥ 20× the naive poller at 5,000 (${r.setting}): ${x >= 20 ? 'MET' : 'MISSED'} — ` +
+        `sequential ${ratio(x)}, concurrency 8 ${ratio(r.naive8.ms / r.ours.ms)}`,
+    );
+  }
+  if (parseCost) {
+    console.log(
+      `  where the 5,000 × 8 poll goes, client side: ${parseCost.mb.toFixed(1)} MB answer, JSON.parse ${ms(parseCost.jsonParse)} ms, ` +
+        `parseExpanded ${ms(parseCost.src)} ms; prototype bench/proto/parse-fast.ts ${ms(parseCost.proto)} ms ` +
+        `(${ratio(parseCost.src / parseCost.proto)} faster, same result)`,
+    );
+  }
+  return out;
+}
