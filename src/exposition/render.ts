@@ -2,8 +2,8 @@
  * Snapshot → metric text fragments, one string per family. Pure; runs once per poll, never per scrape.
  */
 import { errorHandling } from '../connect/error-handling.js';
-import { CONNECTOR_STATES, TASK_STATES } from '../connect/types.js';
-import { splitTaskKey, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
+import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../connect/types.js';
+import { taskKey, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
 import type { FamilyName } from './families.js';
 import { escapeLabelValue as esc, formatValue } from './text.js';
 
@@ -30,8 +30,142 @@ class FragmentBuilder {
   }
 }
 
+/** The families rendered per connector: memoized between polls, since most connectors do not change. */
+const PER_CONNECTOR = [
+  'kafka_connect_connector_info',
+  'kafka_connect_connector_state',
+  'kafka_connect_connector_tasks',
+  'kafka_connect_connector_failures_total',
+  'kafka_connect_connector_error_handling_info',
+  'kafka_connect_task_state',
+  'kafka_connect_task_info',
+  'kafka_connect_task_failures_total',
+] as const satisfies readonly FamilyName[];
+type ConnectorFamily = (typeof PER_CONNECTOR)[number];
+type ConnectorLines = Record<ConnectorFamily, string>;
+
+/** Everything a connector's lines depend on; equal fingerprints give equal lines. */
+function fingerprint(c: ConnectorView, s: ClusterSnapshot): string {
+  const cfg = c.config;
+  let key =
+    `${c.state}\u0001${c.type}\u0001${c.className}\u0001${c.workerId}\u0001${s.failures.connectors.get(c.name) ?? 0}` +
+    `\u0001${cfg['errors.tolerance']}\u0001${cfg['errors.log.enable']}\u0001${cfg['errors.deadletterqueue.topic.name']}` +
+    `\u0001${cfg['errors.deadletterqueue.context.headers.enable']}\u0001${c.scoped?.instanceHere}\u0001${c.scoped?.totalTasks}`;
+  for (const t of c.tasks) {
+    key += `\u0002${t.id}\u0003${t.state}\u0003${t.workerId}\u0003${s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0}`;
+  }
+  return key;
+}
+
+function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): ConnectorLines {
+  const cn = `,connector="${esc(c.name)}"`;
+  const line = (family: ConnectorFamily, rest: string, v: number): string =>
+    `${family}{connect_cluster="${cl}"${rest}} ${formatValue(v)}\n`;
+  let taskState = '';
+  let taskInfo = '';
+  let taskFailures = '';
+  for (const t of c.tasks) {
+    const tn = `${cn},task="${t.id}"`;
+    let known = false;
+    for (const state of TASK_STATES) {
+      const on = t.state === state;
+      known ||= on;
+      taskState += line('kafka_connect_task_state', `${tn},state="${state}"`, on ? 1 : 0);
+    }
+    if (!known) taskState += line('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
+    taskInfo += line('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
+    taskFailures += line('kafka_connect_task_failures_total', tn, s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0);
+  }
+  const out: ConnectorLines = {
+    kafka_connect_connector_info: '',
+    kafka_connect_connector_state: '',
+    kafka_connect_connector_tasks: '',
+    kafka_connect_connector_failures_total: '',
+    kafka_connect_connector_error_handling_info: '',
+    kafka_connect_task_state: taskState,
+    kafka_connect_task_info: taskInfo,
+    kafka_connect_task_failures_total: taskFailures,
+  };
+  // Worker scope: the sidecar of the worker running the connector instance publishes its connector-level
+  // series; the others publish only their tasks, so sums over sidecars count each connector once.
+  if (c.scoped?.instanceHere === false) return out;
+  out.kafka_connect_connector_info = line(
+    'kafka_connect_connector_info',
+    `${cn},connector_type="${c.type}",connector_class="${esc(c.className)}",worker_id="${esc(c.workerId)}"`,
+    1,
+  );
+  let known = false;
+  for (const state of CONNECTOR_STATES) {
+    const on = c.state === state;
+    known ||= on;
+    out.kafka_connect_connector_state += line('kafka_connect_connector_state', `${cn},state="${state}"`, on ? 1 : 0);
+  }
+  // A state this version does not know (a newer worker) is shown as reported rather than hidden.
+  if (!known) out.kafka_connect_connector_state += line('kafka_connect_connector_state', `${cn},state="${esc(c.state)}"`, 1);
+  out.kafka_connect_connector_tasks = line('kafka_connect_connector_tasks', cn, c.scoped?.totalTasks ?? c.tasks.length);
+  out.kafka_connect_connector_failures_total = line(
+    'kafka_connect_connector_failures_total',
+    cn,
+    s.failures.connectors.get(c.name) ?? 0,
+  );
+  const eh = errorHandling(c);
+  out.kafka_connect_connector_error_handling_info = line(
+    'kafka_connect_connector_error_handling_info',
+    `${cn},errors_tolerance="${esc(eh.tolerance)}",errors_log_enable="${eh.logEnable}",` +
+      `dlq_topic="${esc(eh.dlqTopic)}",dlq_context_headers="${eh.dlqContextHeaders}"`,
+    1,
+  );
+  return out;
+}
+
+/**
+ * Renders one cluster's snapshots poll after poll. A connector whose fingerprint did not change since the
+ * previous poll reuses its lines, so a poll of thousands of quiet connectors renders almost nothing anew.
+ */
+export class ClusterRenderer {
+  private label = '';
+  private memo = new Map<string, { key: string; lines: ConnectorLines }>();
+  /** Connectors rendered anew by the latest call. */
+  rendered = 0;
+
+  render(s: ClusterSnapshot): Fragments {
+    const cl = esc(s.cluster);
+    if (cl !== this.label) {
+      this.label = cl;
+      this.memo = new Map();
+    }
+    const b = new FragmentBuilder(cl);
+    renderClusterLevel(b, s);
+    const chunks = Object.fromEntries(PER_CONNECTOR.map((f) => [f, [] as string[]])) as Record<ConnectorFamily, string[]>;
+    const next = new Map<string, { key: string; lines: ConnectorLines }>();
+    this.rendered = 0;
+    for (const c of s.connect.connectors) {
+      const key = fingerprint(c, s);
+      let entry = this.memo.get(c.name);
+      if (entry?.key !== key) {
+        entry = { key, lines: renderConnector(cl, c, s) };
+        this.rendered++;
+      }
+      next.set(c.name, entry);
+      for (const f of PER_CONNECTOR) {
+        const text = entry.lines[f];
+        if (text !== '') chunks[f].push(text);
+      }
+    }
+    this.memo = next;
+    const out = b.build();
+    for (const f of PER_CONNECTOR) if (chunks[f].length > 0) out[f] = chunks[f].join('');
+    return out;
+  }
+}
+
+/** A one-off rendering of a snapshot (no memo). */
 export function renderCluster(s: ClusterSnapshot): Fragments {
-  const b = new FragmentBuilder(esc(s.cluster));
+  return new ClusterRenderer().render(s);
+}
+
+/** Everything that is not per connector: health, version, Kafka-derived and restart series. */
+function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
   const connect = s.connect;
   b.add('kafka_connect_up', '', connect.up ? 1 : 0);
   renderHealth(b, 'connect', connect);
@@ -42,52 +176,6 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
       `,version="${esc(i.version)}",commit="${esc(i.commit)}",kafka_cluster_id="${esc(i.kafkaClusterId)}"`,
       1,
     );
-  }
-
-  for (const c of connect.connectors) {
-    const cn = `,connector="${esc(c.name)}"`;
-    for (const t of c.tasks) {
-      const tn = `${cn},task="${t.id}"`;
-      let tknown = false;
-      for (const state of TASK_STATES) {
-        const on = t.state === state;
-        tknown ||= on;
-        b.add('kafka_connect_task_state', `${tn},state="${state}"`, on ? 1 : 0);
-      }
-      if (!tknown) b.add('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
-      b.add('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
-    }
-    // Worker scope: the sidecar of the worker running the connector instance publishes its connector-level
-    // series; the others publish only their tasks, so sums over sidecars count each connector once.
-    if (c.scoped?.instanceHere === false) continue;
-    b.add(
-      'kafka_connect_connector_info',
-      `${cn},connector_type="${c.type}",connector_class="${esc(c.className)}",worker_id="${esc(c.workerId)}"`,
-      1,
-    );
-    let known = false;
-    for (const state of CONNECTOR_STATES) {
-      const on = c.state === state;
-      known ||= on;
-      b.add('kafka_connect_connector_state', `${cn},state="${state}"`, on ? 1 : 0);
-    }
-    // A state this version does not know (a newer worker) is shown as reported rather than hidden.
-    if (!known) b.add('kafka_connect_connector_state', `${cn},state="${esc(c.state)}"`, 1);
-    b.add('kafka_connect_connector_tasks', cn, c.scoped?.totalTasks ?? c.tasks.length);
-    b.add('kafka_connect_connector_failures_total', cn, s.failures.connectors.get(c.name) ?? 0);
-
-    const eh = errorHandling(c);
-    b.add(
-      'kafka_connect_connector_error_handling_info',
-      `${cn},errors_tolerance="${esc(eh.tolerance)}",errors_log_enable="${eh.logEnable}",` +
-        `dlq_topic="${esc(eh.dlqTopic)}",dlq_context_headers="${eh.dlqContextHeaders}"`,
-      1,
-    );
-  }
-  // Task counters come from the failure map so that they line up with the tasks rendered above.
-  for (const [key, n] of s.failures.tasks) {
-    const [connector, task] = splitTaskKey(key);
-    b.add('kafka_connect_task_failures_total', `,connector="${esc(connector)}",task="${task}"`, n);
   }
 
   const kafka = s.kafka;
@@ -136,7 +224,6 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
       );
     }
   }
-  return b.build();
 }
 
 function renderHealth(b: FragmentBuilder, source: 'connect' | 'kafka', h: SourceHealth): void {

@@ -8,7 +8,12 @@ export class KafkaDeadlineError extends Error {
 }
 
 /** `promise`, or a KafkaDeadlineError once `deadline` (epoch ms) passes; the timer never holds the process. */
-export function within<T>(promise: Promise<T>, deadline: number, what: string, now: () => number = Date.now): Promise<T> {
+export function within<T>(
+  promise: Promise<T>,
+  deadline: number,
+  what: string,
+  now: () => number = Date.now,
+): Promise<T> {
   const left = deadline - now();
   if (left <= 0) {
     promise.catch(() => undefined);
@@ -23,7 +28,11 @@ export function within<T>(promise: Promise<T>, deadline: number, what: string, n
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; results keep the order of `items`. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -82,7 +82,11 @@ export class ClusterKafkaReader implements KafkaReader {
     for (const topic of byTopic.keys()) {
       const l = meta.topics.get(topic);
       if (l) layouts.set(topic, l);
-      else problems.set(`dlq ${topic}`, 'topic does not exist (Connect creates it when a task of the connector starts)');
+      else
+        problems.set(
+          `dlq ${topic}`,
+          'topic does not exist (Connect creates it when a task of the connector starts)',
+        );
     }
     for (const p of plans) {
       if (p.problem) problems.set(`sink ${p.connector}`, p.problem);
@@ -104,7 +108,11 @@ export class ClusterKafkaReader implements KafkaReader {
       const ends = latest.offsets.get(t.topic);
       const starts = earliest.offsets.get(t.topic);
       if (!ends || !starts) continue; // absent rather than 0: we could not read it (see docs/dlq.md)
-      const v = dlqView(t.connector, t.topic, [...ends].map(([p, end]) => ({ start: starts.get(p) ?? 0, end })));
+      const v = dlqView(
+        t.connector,
+        t.topic,
+        [...ends].map(([p, end]) => ({ start: starts.get(p) ?? 0, end })),
+      );
       dlq.push(v);
       dlqByKey.set(`${t.connector}\u0000${t.topic}`, v);
     }
@@ -115,7 +123,12 @@ export class ClusterKafkaReader implements KafkaReader {
       this.readLag(plans, latest.offsets, earliest.offsets, layouts, problems, deadline),
       this.follower
         .follow({ targets: byTopic, layouts, start: earliest.offsets, end: latest.offsets }, followDeadline)
-        .catch((err: unknown): FollowResult => ({ records: 0, rounds: 0, caughtUp: false, error: String(err) })),
+        .catch((err: unknown): FollowResult => ({
+          records: 0,
+          rounds: 0,
+          caughtUp: false,
+          error: String(err),
+        })),
     ]);
     if (follow.error) problems.set('dlq reader', follow.error);
     this.tally.retain(new Set(targets.map((t) => `${t.connector}\u0000${t.topic}`)));
@@ -144,7 +157,8 @@ export class ClusterKafkaReader implements KafkaReader {
           contextHeaders: t.contextHeaders,
           records: v?.records ?? null,
           written: v?.written ?? null,
-          problem: this.lastProblems.get(`dlq ${t.topic}`) ?? this.lastProblems.get(`offsets ${t.topic}`) ?? null,
+          problem:
+            this.lastProblems.get(`dlq ${t.topic}`) ?? this.lastProblems.get(`offsets ${t.topic}`) ?? null,
           recent: recent.get(t.connector)?.filter((r) => r.topic === t.topic) ?? [],
         };
       }),
@@ -176,7 +190,10 @@ export class ClusterKafkaReader implements KafkaReader {
       for (const t of topics) s.add(t);
     }
     const committed = await this.connection.committedOffsets(
-      [...groups].map(([groupId, topics]) => ({ groupId, topics: [...topics].sort().map((t) => layouts.get(t) as TopicLayout) })),
+      [...groups].map(([groupId, topics]) => ({
+        groupId,
+        topics: [...topics].sort().map((t) => layouts.get(t) as TopicLayout),
+      })),
       deadline,
     );
     const out: SinkLagView[] = [];
@@ -192,7 +209,11 @@ export class ClusterKafkaReader implements KafkaReader {
         const c = group.get(topic);
         const parts = [...ends].map(([p, end]) => {
           const committedOffset = c?.get(p);
-          return { start: starts.get(p) ?? 0, end, ...(committedOffset !== undefined ? { committed: committedOffset } : {}) };
+          return {
+            start: starts.get(p) ?? 0,
+            end,
+            ...(committedOffset !== undefined ? { committed: committedOffset } : {}),
+          };
         });
         out.push(lagView(plan.connector, topic, topicLag(parts, plan.resetToLatest)));
       }
@@ -202,17 +223,30 @@ export class ClusterKafkaReader implements KafkaReader {
 
   /** Logs partial problems when they change, not every poll. */
   private report(problems: ReadonlyMap<string, string>): void {
-    const text = [...problems].map(([k, v]) => `${k}: ${v}`).sort().join('; ');
-    if (text !== this.reportedProblems && text !== '') this.opts.logger?.warn({ problems: [...problems].map(([k, v]) => `${k}: ${v}`) }, 'some Kafka data could not be read');
+    const text = [...problems]
+      .map(([k, v]) => `${k}: ${v}`)
+      .sort()
+      .join('; ');
+    if (text !== this.reportedProblems && text !== '')
+      this.opts.logger?.warn(
+        { problems: [...problems].map(([k, v]) => `${k}: ${v}`) },
+        'some Kafka data could not be read',
+      );
     this.reportedProblems = text;
   }
 }
 
 /** The `kafkaReader` hook: a reader for a cluster with Kafka settings, undefined otherwise. */
-export function createKafkaReader(cluster: ClusterConfig, config: Config, logger: Logger): ClusterKafkaReader | undefined {
+export function createKafkaReader(
+  cluster: ClusterConfig,
+  config: Config,
+  logger: Logger,
+): ClusterKafkaReader | undefined {
   if (!cluster.kafka) return undefined;
   const log = logger.child({ cluster: cluster.name, source: 'kafka' });
-  const connection = new KafkaConnection({ config: kafkaClientConfig(cluster.kafka, { timeoutMs: config.poll.timeoutMs, logger: log }) });
+  const connection = new KafkaConnection({
+    config: kafkaClientConfig(cluster.kafka, { timeoutMs: config.poll.timeoutMs, logger: log }),
+  });
   return new ClusterKafkaReader(connection, {
     ...config.dlq,
     logger: log,

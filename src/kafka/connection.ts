@@ -1,22 +1,24 @@
 /**
  * One Kafka cluster as the reader sees it: connected lazily, rebuilt after a failure, every call bounded
- * by the poll deadline, requests grouped per partition leader, round trips counted.
+ * by the poll deadline, requests grouped per partition leader, errors kept per topic, round trips counted.
  */
 import { Kafka, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
 import { KafkaDeadlineError, mapLimit, within } from './async.js';
 import {
   createWireCluster,
   EARLIEST,
+  ERROR,
+  errorName,
   LATEST,
   READ_UNCOMMITTED,
+  sendUnparsed,
+  type DecodedFetch,
+  type DecodedListOffsets,
+  type DecodedMetadata,
+  type DecodedOffsetFetch,
   type WireBroker,
   type WireCluster,
-  type WireFetchResponse,
-  type WireMetadata,
 } from './kafkajs-internal.js';
-
-/** Per partition of one topic, by partition id. */
-export type PartitionOffsets = ReadonlyMap<number, number>;
 
 export interface TopicLayout {
   readonly topic: string;
@@ -25,12 +27,12 @@ export interface TopicLayout {
 }
 
 export interface ClusterMetadata {
-  /** Every topic of the cluster. */
+  /** Every topic of the cluster that the broker described without a topic-level error. */
   readonly topics: ReadonlyMap<string, TopicLayout>;
 }
 
 export interface OffsetsResult {
-  /** topic → partition → offset, for topics every partition of which was answered. */
+  /** topic → partition → offset, for topics every partition of which was answered without error. */
   readonly offsets: Map<string, Map<number, number>>;
   /** Topics left out, with the reason. */
   readonly failed: Map<string, string>;
@@ -42,6 +44,14 @@ export interface FetchRequest {
   readonly offset: number;
 }
 
+export type FetchedPartition = DecodedFetch['responses'][number]['partitions'][number];
+
+export interface FetchResult {
+  readonly responses: { readonly topicName: string; readonly partitions: readonly FetchedPartition[] }[];
+  /** Leaders whose whole request failed (transport, deadline, an undecodable batch). */
+  readonly failed: { leader: number; error: unknown }[];
+}
+
 export interface ConnectionOptions {
   readonly config: KafkaJsConfig;
   /** Parallel OffsetFetch requests (one per consumer group) in flight at most. */
@@ -49,16 +59,33 @@ export interface ConnectionOptions {
   readonly now?: () => number;
 }
 
-/** A kafkajs protocol error (answered by a broker) as opposed to a transport failure. */
-function protocolType(err: unknown): string | undefined {
-  const e = err as { name?: string; type?: string } | undefined;
-  return e?.name === 'KafkaJSProtocolError' || e?.name === 'KafkaJSOffsetOutOfRange' ? e.type : undefined;
+/** What the reader needs from a connection (a fake in unit tests). */
+export type KafkaSource = Pick<
+  KafkaConnection,
+  'metadata' | 'listOffsets' | 'committedOffsets' | 'fetch' | 'close'
+>;
+
+/** An answer with an error code, as opposed to a transport failure. */
+export class KafkaAnswerError extends Error {
+  override readonly name = 'KafkaAnswerError';
+  constructor(
+    readonly code: number,
+    what: string,
+  ) {
+    super(`${what}: ${errorName(code)}`);
+  }
 }
 
-const COORDINATOR_MOVED = new Set(['NOT_COORDINATOR_FOR_GROUP', 'GROUP_COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_NOT_AVAILABLE', 'NOT_COORDINATOR']);
+function isProtocolError(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === 'KafkaAnswerError' || name === 'KafkaJSProtocolError' || name === 'KafkaJSNotImplemented';
+}
 
-/** What the reader needs from a connection (a fake in unit tests). */
-export type KafkaSource = Pick<KafkaConnection, 'metadata' | 'listOffsets' | 'committedOffsets' | 'fetch' | 'close'>;
+const COORDINATOR_MOVED = new Set<number>([
+  ERROR.COORDINATOR_LOAD_IN_PROGRESS,
+  ERROR.COORDINATOR_NOT_AVAILABLE,
+  ERROR.NOT_COORDINATOR,
+]);
 
 export class KafkaConnection {
   private cluster: WireCluster | undefined;
@@ -87,88 +114,106 @@ export class KafkaConnection {
     await c?.disconnect().catch(() => undefined);
   }
 
-  /** All topics with their partition leaders: one Metadata request. */
+  /**
+   * All topics with their partition leaders: one Metadata request. kafkajs's broker list (which broker
+   * object answers for a node id) is refreshed only when the brokers in the answer change.
+   */
   async metadata(deadline: number): Promise<ClusterMetadata> {
     const cluster = await this.connected(deadline);
-    await this.guard(cluster.refreshMetadata(), deadline, 'metadata');
-    const meta = (cluster.brokerPool.metadata ?? { brokers: [], topicMetadata: [] }) as WireMetadata;
+    const broker = await this.guard(cluster.brokerPool.findConnectedBroker(), deadline, 'connect');
+    const meta = await this.guard(
+      sendUnparsed<DecodedMetadata>(broker, 'Metadata', { topics: [], allowAutoTopicCreation: false }),
+      deadline,
+      'Metadata',
+    );
     const topics = new Map<string, TopicLayout>();
     for (const t of meta.topicMetadata) {
+      if (t.topicErrorCode !== 0) continue;
       const leaders = new Map<number, number>();
-      for (const p of t.partitionMetadata) leaders.set(p.partitionId, p.leader ?? -1);
+      for (const p of t.partitionMetadata) leaders.set(p.partitionId, p.leader >= 0 ? p.leader : -1);
       topics.set(t.topic, { topic: t.topic, leaders });
+    }
+    const nodes = meta.brokers
+      .map((b) => String(b.nodeId))
+      .sort()
+      .join(',');
+    if (nodes !== Object.keys(cluster.brokerPool.brokers).sort().join(',')) {
+      // kafkajs builds its broker objects from a full refresh, which fails on any error code: ask it
+      // about one healthy topic only (or all topics of a cluster that has none).
+      const healthy = [...topics.values()].find((t) => [...t.leaders.values()].every((l) => l >= 0));
+      await this.guard(
+        cluster.brokerPool.refreshMetadata(healthy ? [healthy.topic] : []),
+        deadline,
+        'Metadata (brokers)',
+      );
     }
     return { topics };
   }
 
   /**
    * Earliest or latest offset of every partition of `topics`: one ListOffsets request per leader for all
-   * of them. A broker answers a whole request with an error when one partition has one (a topic deleted
-   * since the metadata, a moved leader), so a failed leader request is split per topic to keep the rest.
+   * of them. A partition answered with an error, or without a leader, leaves out its topic only.
    */
-  async listOffsets(topics: readonly TopicLayout[], which: 'earliest' | 'latest', deadline: number): Promise<OffsetsResult> {
+  async listOffsets(
+    topics: readonly TopicLayout[],
+    which: 'earliest' | 'latest',
+    deadline: number,
+  ): Promise<OffsetsResult> {
     const cluster = await this.connected(deadline);
     const timestamp = which === 'earliest' ? EARLIEST : LATEST;
     const offsets = new Map<string, Map<number, number>>();
     const failed = new Map<string, string>();
-    const byLeader = new Map<number, TopicLayout[]>();
+    const byLeader = new Map<
+      number,
+      { topic: string; partitions: { partition: number; timestamp: string }[] }[]
+    >();
     for (const t of topics) {
       if (t.leaders.size === 0) {
         failed.set(t.topic, 'topic has no partitions');
         continue;
       }
-      const leaderless = [...t.leaders.values()].some((l) => l < 0);
-      if (leaderless) {
+      if ([...t.leaders.values()].some((l) => l < 0)) {
         failed.set(t.topic, 'a partition has no leader');
         continue;
       }
-      for (const leader of new Set(t.leaders.values())) {
+      const perLeader = new Map<number, { partition: number; timestamp: string }[]>();
+      for (const [partition, leader] of t.leaders) {
+        let arr = perLeader.get(leader);
+        if (!arr) perLeader.set(leader, (arr = []));
+        arr.push({ partition, timestamp });
+      }
+      for (const [leader, partitions] of perLeader) {
         let arr = byLeader.get(leader);
         if (!arr) byLeader.set(leader, (arr = []));
-        arr.push(t);
+        arr.push({ topic: t.topic, partitions });
       }
     }
-    const send = async (broker: WireBroker, leader: number, ts: readonly TopicLayout[]): Promise<void> => {
-      const res = await this.guard(
-        broker.listOffsets({
-          isolationLevel: READ_UNCOMMITTED,
-          topics: ts.map((t) => ({
-            topic: t.topic,
-            partitions: [...t.leaders].filter(([, l]) => l === leader).map(([partition]) => ({ partition, timestamp })),
-          })),
-        }),
-        deadline,
-        `ListOffsets (${which}) to broker ${leader}`,
-      );
-      for (const r of res.responses) {
-        let m = offsets.get(r.topic);
-        if (!m) offsets.set(r.topic, (m = new Map()));
-        for (const p of r.partitions) m.set(p.partition, Number(p.offset));
-      }
-    };
     await Promise.all(
-      [...byLeader].map(async ([leader, ts]) => {
-        const broker = await this.guard(cluster.findBroker({ nodeId: leader }), deadline, `connect to broker ${leader}`);
-        try {
-          await send(broker, leader, ts);
-        } catch (err) {
-          if (protocolType(err) === undefined || ts.length === 1) {
-            if (protocolType(err) === undefined) throw err;
-            failed.set(ts[0]?.topic ?? '', protocolType(err) ?? String(err));
-            return;
+      [...byLeader].map(async ([leader, reqTopics]) => {
+        const broker = await this.guard(
+          cluster.findBroker({ nodeId: leader }),
+          deadline,
+          `connect to broker ${leader}`,
+        );
+        const res = await this.guard(
+          sendUnparsed<DecodedListOffsets>(broker, 'ListOffsets', {
+            isolationLevel: READ_UNCOMMITTED,
+            topics: reqTopics,
+          }),
+          deadline,
+          `ListOffsets (${which}) to broker ${leader}`,
+        );
+        for (const r of res.responses) {
+          let m = offsets.get(r.topic);
+          if (!m) offsets.set(r.topic, (m = new Map()));
+          for (const p of r.partitions) {
+            const offset = p.offset ?? p.offsets?.[0];
+            if (p.errorCode !== 0 || offset === undefined) failed.set(r.topic, errorName(p.errorCode));
+            else m.set(p.partition, Number(offset));
           }
-          await mapLimit(ts, 8, async (t) => {
-            try {
-              await send(broker, leader, [t]);
-            } catch (e) {
-              if (protocolType(e) === undefined) throw e;
-              failed.set(t.topic, protocolType(e) ?? String(e));
-            }
-          });
         }
       }),
     );
-    // A topic is usable only when every partition was answered.
     for (const t of topics) {
       if (failed.has(t.topic)) {
         offsets.delete(t.topic);
@@ -195,28 +240,38 @@ export class KafkaConnection {
     const cluster = await this.connected(deadline);
     const out = new Map<string, Map<string, Map<number, number>> | Error>();
     await mapLimit(groups, this.opts.groupConcurrency ?? 32, async ({ groupId, topics }) => {
-      const request = {
+      const args = {
         groupId,
-        topics: topics.map((t) => ({ topic: t.topic, partitions: [...t.leaders.keys()].map((partition) => ({ partition })) })),
+        topics: topics.map((t) => ({
+          topic: t.topic,
+          partitions: [...t.leaders.keys()].map((partition) => ({ partition })),
+        })),
       };
       for (let attempt = 0; ; attempt++) {
         try {
           const broker = await this.coordinator(cluster, groupId, deadline);
-          const res = await this.guard(broker.offsetFetch(request), deadline, `OffsetFetch ${groupId}`);
+          const res = await this.guard(
+            sendUnparsed<DecodedOffsetFetch>(broker, 'OffsetFetch', args),
+            deadline,
+            `OffsetFetch ${groupId}`,
+          );
+          const code =
+            res.errorCode ||
+            res.responses.flatMap((r) => r.partitions).find((p) => p.errorCode !== 0)?.errorCode ||
+            0;
+          if (code !== 0) throw new KafkaAnswerError(code, `group ${groupId}`);
           const byTopic = new Map<string, Map<number, number>>();
-          for (const r of res.responses) {
-            const m = new Map<number, number>();
-            for (const p of r.partitions) m.set(p.partition, Number(p.offset));
-            byTopic.set(r.topic, m);
-          }
+          for (const r of res.responses)
+            byTopic.set(r.topic, new Map(r.partitions.map((p) => [p.partition, Number(p.offset)])));
           out.set(groupId, byTopic);
           return;
         } catch (err) {
-          const type = protocolType(err);
-          if (type === undefined) throw err;
+          if (!isProtocolError(err)) throw err;
           this.coordinators.delete(groupId);
-          if (attempt === 0 && (COORDINATOR_MOVED.has(type) || type === 'COORDINATOR_LOAD_IN_PROGRESS')) continue;
-          out.set(groupId, new Error(`group ${groupId}: ${type}`));
+          const c = (err as { code?: unknown }).code;
+          const code = typeof c === 'number' ? c : -1;
+          if (attempt === 0 && COORDINATOR_MOVED.has(code)) continue;
+          out.set(groupId, err instanceof Error ? err : new Error(String(err)));
           return;
         }
       }
@@ -225,38 +280,40 @@ export class KafkaConnection {
   }
 
   /**
-   * Records from `partitions` at their offsets: one Fetch per leader, answered at once (maxWait 0).
-   * `leaders` says where each topic's partitions live.
+   * Records from partitions at the given offsets: one Fetch per leader, answered at once (maxWait 0).
+   * Per-partition error codes (e.g. OFFSET_OUT_OF_RANGE) come back in the answer for the caller.
    */
   async fetch(
     requests: readonly FetchRequest[],
     leaders: ReadonlyMap<string, TopicLayout>,
     limits: { partitionMaxBytes: number; maxBytes: number },
     deadline: number,
-  ): Promise<{ responses: WireFetchResponse['responses']; failed: { leader: number; error: unknown }[] }> {
+  ): Promise<FetchResult> {
     const cluster = await this.connected(deadline);
-    const byLeader = new Map<number, FetchRequest[]>();
+    const byLeader = new Map<
+      number,
+      Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>
+    >();
     for (const r of requests) {
       const leader = leaders.get(r.topic)?.leaders.get(r.partition);
       if (leader === undefined || leader < 0) continue;
-      let arr = byLeader.get(leader);
-      if (!arr) byLeader.set(leader, (arr = []));
-      arr.push(r);
+      let topics = byLeader.get(leader);
+      if (!topics) byLeader.set(leader, (topics = new Map()));
+      let arr = topics.get(r.topic);
+      if (!arr) topics.set(r.topic, (arr = []));
+      arr.push({ partition: r.partition, fetchOffset: String(r.offset), maxBytes: limits.partitionMaxBytes });
     }
-    const responses: WireFetchResponse['responses'][number][] = [];
-    const failed: { leader: number; error: unknown }[] = [];
+    const result: FetchResult = { responses: [], failed: [] };
     await Promise.all(
-      [...byLeader].map(async ([leader, rs]) => {
-        const topics = new Map<string, { partition: number; fetchOffset: string; maxBytes: number }[]>();
-        for (const r of rs) {
-          let arr = topics.get(r.topic);
-          if (!arr) topics.set(r.topic, (arr = []));
-          arr.push({ partition: r.partition, fetchOffset: String(r.offset), maxBytes: limits.partitionMaxBytes });
-        }
+      [...byLeader].map(async ([leader, topics]) => {
         try {
-          const broker = await this.guard(cluster.findBroker({ nodeId: leader }), deadline, `connect to broker ${leader}`);
+          const broker = await this.guard(
+            cluster.findBroker({ nodeId: leader }),
+            deadline,
+            `connect to broker ${leader}`,
+          );
           const res = await this.guard(
-            broker.fetch({
+            sendUnparsed<DecodedFetch>(broker, 'Fetch', {
               isolationLevel: READ_UNCOMMITTED,
               maxWaitTime: 0,
               minBytes: 1,
@@ -266,26 +323,36 @@ export class KafkaConnection {
             deadline,
             `Fetch from broker ${leader}`,
           );
-          responses.push(...res.responses);
+          if (res.errorCode) throw new KafkaAnswerError(res.errorCode, `Fetch from broker ${leader}`);
+          result.responses.push(...res.responses);
         } catch (error) {
-          failed.push({ leader, error });
+          result.failed.push({ leader, error });
         }
       }),
     );
-    return { responses, failed };
+    return result;
   }
 
   private async coordinator(cluster: WireCluster, groupId: string, deadline: number): Promise<WireBroker> {
     const known = this.coordinators.get(groupId);
-    if (known !== undefined) return this.guard(cluster.findBroker({ nodeId: known }), deadline, `connect to coordinator of ${groupId}`);
+    if (known !== undefined)
+      return this.guard(
+        cluster.findBroker({ nodeId: known }),
+        deadline,
+        `connect to coordinator of ${groupId}`,
+      );
+    const any = await this.guard(cluster.brokerPool.findConnectedBroker(), deadline, 'connect');
     const found = await this.guard(
-      cluster.brokerPool.withBroker(({ broker }) => broker.findGroupCoordinator({ groupId, coordinatorType: 0 })),
+      any.findGroupCoordinator({ groupId, coordinatorType: 0 }),
       deadline,
       `FindCoordinator ${groupId}`,
     );
-    if (!found) throw Object.assign(new Error(`no coordinator for group ${groupId}`), { name: 'KafkaJSProtocolError', type: 'COORDINATOR_NOT_AVAILABLE' });
     this.coordinators.set(groupId, found.coordinator.nodeId);
-    return this.guard(cluster.findBroker({ nodeId: found.coordinator.nodeId }), deadline, `connect to coordinator of ${groupId}`);
+    return this.guard(
+      cluster.findBroker({ nodeId: found.coordinator.nodeId }),
+      deadline,
+      `connect to coordinator of ${groupId}`,
+    );
   }
 
   /** Bounds a kafkajs call by the deadline; a timeout or transport failure marks the connection broken. */
@@ -293,11 +360,7 @@ export class KafkaConnection {
     try {
       return await within(p, deadline, what, this.now);
     } catch (err) {
-      // An answer with an error leaves the connections fine; anything else (timeout, closed socket) does not.
-      const name = (err as { name?: string } | undefined)?.name;
-      if (err instanceof KafkaDeadlineError || (protocolType(err) === undefined && name !== 'KafkaJSNotImplemented')) {
-        this.broken = true;
-      }
+      if (err instanceof KafkaDeadlineError || !isProtocolError(err)) this.broken = true;
       throw err;
     }
   }

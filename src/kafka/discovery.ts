@@ -17,7 +17,8 @@ export function dlqTargets(connectors: readonly ConnectorView[]): DlqTarget[] {
   const out: DlqTarget[] = [];
   for (const c of connectors) {
     const eh = errorHandling(c);
-    if (eh.dlqTopic !== '') out.push({ connector: c.name, topic: eh.dlqTopic, contextHeaders: eh.dlqContextHeaders });
+    if (eh.dlqTopic !== '')
+      out.push({ connector: c.name, topic: eh.dlqTopic, contextHeaders: eh.dlqContextHeaders });
   }
   return out.sort((a, b) => (a.connector < b.connector ? -1 : a.connector > b.connector ? 1 : 0));
 }
@@ -58,12 +59,20 @@ export function sinkGroupId(c: Pick<ConnectorView, 'name' | 'config'>): string {
  * `Pattern.matcher().matches()`) against the broker's topics. Listed topics that do not exist are left
  * out: there is nothing to lag behind yet.
  */
-export function sinkTopics(c: Pick<ConnectorView, 'config'>, existing: Iterable<string>): { topics: string[]; problem?: string } {
+export function sinkTopics(
+  c: Pick<ConnectorView, 'config'>,
+  existing: Iterable<string>,
+): { topics: string[]; problem?: string } {
   const list = c.config.topics?.trim();
   const regex = c.config['topics.regex']?.trim();
   const all = [...existing];
   if (list) {
-    const wanted = new Set(list.split(',').map((t) => t.trim()).filter(Boolean));
+    const wanted = new Set(
+      list
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    );
     return { topics: all.filter((t) => wanted.has(t)).sort() };
   }
   if (regex) {
@@ -71,7 +80,10 @@ export function sinkTopics(c: Pick<ConnectorView, 'config'>, existing: Iterable<
     try {
       re = new RegExp(`^(?:${regex})$`);
     } catch (err) {
-      return { topics: [], problem: `topics.regex "${regex}" is not a regular expression this reader understands: ${(err as Error).message}` };
+      return {
+        topics: [],
+        problem: `topics.regex "${regex}" is not a regular expression this reader understands: ${(err as Error).message}`,
+      };
     }
     // A pattern subscription leaves out Kafka's internal topics (exclude.internal.topics=true).
     return { topics: all.filter((t) => !INTERNAL_TOPICS.has(t) && re.test(t)).sort() };

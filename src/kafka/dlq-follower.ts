@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { KafkaSource, TopicLayout } from './connection.js';
 import type { DlqTarget } from './discovery.js';
 import type { DlqTally } from './dlq-tally.js';
+import { ERROR, errorName } from './kafkajs-internal.js';
 
 export interface FollowerOptions {
   /** On first sight of a partition that existed before we watched it, read at most this many of its newest records. */
@@ -73,7 +74,10 @@ export class DlqFollower {
         const start = starts.get(partition) ?? 0;
         const cur = pos.get(partition);
         if (cur === undefined) {
-          pos.set(partition, this.watched.has(topic) ? start : Math.max(start, end - this.opts.backlogPerPartition));
+          pos.set(
+            partition,
+            this.watched.has(topic) ? start : Math.max(start, end - this.opts.backlogPerPartition),
+          );
         } else if (cur < start || cur > end) {
           // Retention deleted what we had not read yet, or the topic was deleted and created again.
           pos.set(partition, start);
@@ -96,16 +100,23 @@ export class DlqFollower {
           if (!ends) continue;
           for (const [partition, offset] of pos) {
             const k = `${topic}\u0000${partition}`;
-            if (offset < (ends.get(partition) ?? 0) && !stuck.has(k) && !this.undecodable.has(k)) pending.push({ topic, partition, offset });
+            if (offset < (ends.get(partition) ?? 0) && !stuck.has(k) && !this.undecodable.has(k))
+              pending.push({ topic, partition, offset });
           }
         }
         if (pending.length === 0) return { records, rounds, caughtUp: stuck.size === 0 };
         const grouped = pending.filter((p) => !solo.has(`${p.topic}\u0000${p.partition}`));
         const single = pending.filter((p) => solo.has(`${p.topic}\u0000${p.partition}`));
-        const limits = { partitionMaxBytes: this.opts.partitionMaxBytes ?? 1 << 20, maxBytes: this.opts.maxBytes ?? 4 << 20 };
+        const limits = {
+          partitionMaxBytes: this.opts.partitionMaxBytes ?? 1 << 20,
+          maxBytes: this.opts.maxBytes ?? 4 << 20,
+        };
         const batches = [grouped, ...single.map((p) => [p])].filter((b) => b.length > 0);
-        const results = await Promise.all(batches.map((b) => this.conn.fetch(b, input.layouts, limits, deadline)));
+        const results = await Promise.all(
+          batches.map((b) => this.conn.fetch(b, input.layouts, limits, deadline)),
+        );
         const progressed = new Set<string>();
+        let fault: string | undefined;
         for (const [i, res] of results.entries()) {
           for (const r of res.responses) {
             const pos = this.positions.get(r.topicName);
@@ -114,13 +125,32 @@ export class DlqFollower {
             for (const p of r.partitions) {
               let next = pos.get(p.partition);
               if (next === undefined) continue;
+              if (p.errorCode === ERROR.OFFSET_OUT_OF_RANGE) {
+                // Deleted by retention between our ListOffsets and this Fetch: resume at the start.
+                pos.set(p.partition, input.start.get(r.topicName)?.get(p.partition) ?? 0);
+                progressed.add(`${r.topicName}\u0000${p.partition}`);
+                continue;
+              }
+              if (p.errorCode !== 0) {
+                // A moved leader or similar: the next poll's metadata will know better.
+                fault ??= `Fetch ${r.topicName}/${p.partition}: ${errorName(p.errorCode)}`;
+                continue;
+              }
               for (const m of p.messages) {
                 const offset = Number(m.offset);
                 if (offset < next) continue;
                 next = offset + 1;
                 if (m.isControlRecord) continue;
                 this.tally.add(
-                  { topic: r.topicName, partition: p.partition, offset, timestamp: Number(m.timestamp), key: m.key, value: m.value, headers: m.headers },
+                  {
+                    topic: r.topicName,
+                    partition: p.partition,
+                    offset,
+                    timestamp: Number(m.timestamp),
+                    key: m.key,
+                    value: m.value,
+                    headers: m.headers,
+                  },
                   targets,
                 );
                 records++;
@@ -129,16 +159,17 @@ export class DlqFollower {
               pos.set(p.partition, next);
             }
           }
-          for (const f of res.failed) this.onFetchFailure(f.error, batches[i] ?? [], input, solo);
+          for (const f of res.failed) this.onFetchFailure(f.error, batches[i] ?? [], solo);
         }
         for (const p of pending) {
           const k = `${p.topic}\u0000${p.partition}`;
           const failedNow = results.some((res) => res.failed.length > 0);
           if (!progressed.has(k) && !solo.has(k) && !failedNow) stuck.add(k);
         }
-        // A moved leader, a transport failure, the deadline: the next poll starts over with fresh metadata.
-        const fatal = results.flatMap((res) => res.failed).find((f) => !handled(f.error));
+        // A transport failure, the deadline, a moved leader: the next poll starts over with fresh metadata.
+        const fatal = results.flatMap((res) => res.failed).find((f) => !undecodable(f.error));
         if (fatal) return { records, rounds: rounds + 1, caughtUp: false, error: errorText(fatal.error) };
+        if (fault) return { records, rounds: rounds + 1, caughtUp: false, error: fault };
       }
       return { records, rounds, caughtUp: false };
     } catch (err) {
@@ -149,16 +180,9 @@ export class DlqFollower {
   private onFetchFailure(
     error: unknown,
     batch: readonly { topic: string; partition: number }[],
-    input: FollowInput,
     solo: Set<string>,
   ): void {
-    const e = error as { name?: string; topic?: string; partition?: number };
-    if (e.name === 'KafkaJSOffsetOutOfRange' && e.topic !== undefined && e.partition !== undefined) {
-      const start = input.start.get(e.topic)?.get(e.partition);
-      this.positions.get(e.topic)?.set(e.partition, start ?? 0);
-      return;
-    }
-    if (e.name === 'KafkaJSNotImplemented') {
+    if (undecodable(error)) {
       if (batch.length === 1 && batch[0]) {
         const { topic, partition } = batch[0];
         this.undecodable.add(`${topic}\u0000${partition}`);
@@ -174,10 +198,9 @@ export class DlqFollower {
   }
 }
 
-/** Failures onFetchFailure deals with inside the poll. */
-function handled(err: unknown): boolean {
-  const name = (err as { name?: string } | undefined)?.name;
-  return name === 'KafkaJSOffsetOutOfRange' || name === 'KafkaJSNotImplemented';
+/** kafkajs decodes only uncompressed and gzip batches; snappy, lz4 and zstd throw this while decoding. */
+function undecodable(err: unknown): boolean {
+  return (err as { name?: string } | undefined)?.name === 'KafkaJSNotImplemented';
 }
 
 function errorText(err: unknown): string {

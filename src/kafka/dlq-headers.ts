@@ -116,14 +116,23 @@ export function parseContext(headers: Headers): ErrantContext {
     ...(connector ? { connector } : {}),
     ...(taskId !== undefined ? { taskId } : {}),
     ...(topic !== undefined
-      ? { original: { topic, ...(partition !== undefined ? { partition } : {}), ...(offset !== undefined ? { offset } : {}) } }
+      ? {
+          original: {
+            topic,
+            ...(partition !== undefined ? { partition } : {}),
+            ...(offset !== undefined ? { offset } : {}),
+          },
+        }
       : {}),
     ...(trace !== undefined ? { stacktrace: cut(trace, STACKTRACE_LIMIT) } : {}),
   };
 }
 
 /** Bytes for /api/v1/dlq: UTF-8 text when the bytes are UTF-8, else base64; cut to `limit` bytes first. */
-export function payloadJson(bytes: Buffer | null, limit: number): { text: string; encoding: 'utf8' | 'base64'; truncated: boolean } | null {
+export function payloadJson(
+  bytes: Buffer | null,
+  limit: number,
+): { text: string; encoding: 'utf8' | 'base64'; truncated: boolean } | null {
   if (bytes === null) return null;
   const truncated = bytes.length > limit;
   let part = truncated ? bytes.subarray(0, limit) : bytes;
@@ -141,6 +150,10 @@ export function payloadJson(bytes: Buffer | null, limit: number): { text: string
         }
       }
     }
-    return { text: (truncated ? bytes.subarray(0, limit) : bytes).toString('base64'), encoding: 'base64', truncated };
+    return {
+      text: (truncated ? bytes.subarray(0, limit) : bytes).toString('base64'),
+      encoding: 'base64',
+      truncated,
+    };
   }
 }

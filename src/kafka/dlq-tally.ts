@@ -5,7 +5,14 @@
  */
 import type { DlqErrorCount, DlqLastRecord } from '../state/snapshot.js';
 import type { DlqTarget } from './discovery.js';
-import { OTHER, parseContext, payloadJson, UNKNOWN, type DlqRecordIn, type ErrantContext } from './dlq-headers.js';
+import {
+  OTHER,
+  parseContext,
+  payloadJson,
+  UNKNOWN,
+  type DlqRecordIn,
+  type ErrantContext,
+} from './dlq-headers.js';
 
 export interface TallyOptions {
   /** Distinct exception classes per connector; later new classes count as "other". */
@@ -41,7 +48,8 @@ export interface RecentRecord {
  * can have written a headerless record), else the first by name.
  */
 export function attribute(ctx: ErrantContext, targets: readonly DlqTarget[]): string | undefined {
-  if (ctx.connector !== undefined) return targets.some((t) => t.connector === ctx.connector) ? ctx.connector : undefined;
+  if (ctx.connector !== undefined)
+    return targets.some((t) => t.connector === ctx.connector) ? ctx.connector : undefined;
   if (targets.length === 1) return targets[0]?.connector;
   const silent = targets.filter((t) => !t.contextHeaders);
   if (silent.length === 1) return silent[0]?.connector;
@@ -82,7 +90,11 @@ export class DlqTally {
     }
     const key = `${rec.topic}\u0000${ctx.stage}\u0000${cls}`;
     t.counts.set(key, (t.counts.get(key) ?? 0) + 1);
-    if (Number.isFinite(rec.timestamp) && rec.timestamp >= 0 && rec.timestamp > (t.newest.get(rec.topic) ?? -1)) {
+    if (
+      Number.isFinite(rec.timestamp) &&
+      rec.timestamp >= 0 &&
+      rec.timestamp > (t.newest.get(rec.topic) ?? -1)
+    ) {
       t.newest.set(rec.topic, rec.timestamp);
     }
     if (this.opts.recentRecords > 0) this.remember(t, rec, ctx);
@@ -99,7 +111,8 @@ export class DlqTally {
       for (const key of t.counts.keys()) {
         if (!live.has(`${connector}\u0000${key.slice(0, key.indexOf('\u0000'))}`)) t.counts.delete(key);
       }
-      for (const topic of t.newest.keys()) if (!live.has(`${connector}\u0000${topic}`)) t.newest.delete(topic);
+      for (const topic of t.newest.keys())
+        if (!live.has(`${connector}\u0000${topic}`)) t.newest.delete(topic);
     }
   }
 
@@ -117,7 +130,8 @@ export class DlqTally {
   newest(): DlqLastRecord[] {
     const out: DlqLastRecord[] = [];
     for (const [connector, t] of [...this.byConnector].sort(byKey)) {
-      for (const [topic, ms] of [...t.newest].sort(byKey)) out.push({ connector, topic, timestampSeconds: ms / 1000 });
+      for (const [topic, ms] of [...t.newest].sort(byKey))
+        out.push({ connector, topic, timestampSeconds: ms / 1000 });
     }
     return out;
   }
@@ -148,7 +162,8 @@ export class DlqTally {
       topic: rec.topic,
       partition: rec.partition,
       offset: rec.offset,
-      timestamp: Number.isFinite(rec.timestamp) && rec.timestamp >= 0 ? new Date(rec.timestamp).toISOString() : null,
+      timestamp:
+        Number.isFinite(rec.timestamp) && rec.timestamp >= 0 ? new Date(rec.timestamp).toISOString() : null,
       stage: ctx.stage,
       exceptionClass: ctx.exceptionClass,
       exceptionMessage: ctx.exceptionMessage ?? null,
@@ -157,7 +172,10 @@ export class DlqTally {
       original: ctx.original ?? null,
       stacktrace: ctx.stacktrace ?? null,
       ...(this.opts.showPayload
-        ? { key: payloadJson(rec.key, this.opts.payloadLimit), value: payloadJson(rec.value, this.opts.payloadLimit) }
+        ? {
+            key: payloadJson(rec.key, this.opts.payloadLimit),
+            value: payloadJson(rec.value, this.opts.payloadLimit),
+          }
         : {}),
     };
     if (t.ring.length < this.opts.recentRecords) {

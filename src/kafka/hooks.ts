@@ -7,7 +7,11 @@ import { createKafkaReader, type ClusterKafkaReader } from './cluster-reader.js'
 export const DLQ_PATH = '/api/v1/dlq';
 
 export interface KafkaHooks {
-  readonly kafkaReader: (cluster: ClusterConfig, config: Config, logger: Logger) => ClusterKafkaReader | undefined;
+  readonly kafkaReader: (
+    cluster: ClusterConfig,
+    config: Config,
+    logger: Logger,
+  ) => ClusterKafkaReader | undefined;
   readonly json: ReadonlyMap<string, JsonRoute>;
 }
 
@@ -23,7 +27,11 @@ export function kafkaHooks(): KafkaHooks {
     return {
       clusters: [...readers].map(([name, r]) => {
         const s = r.dlqStatus();
-        return { name, ...s, connectors: only === null ? s.connectors : s.connectors.filter((c) => c.connector === only) };
+        return {
+          name,
+          ...s,
+          connectors: only === null ? s.connectors : s.connectors.filter((c) => c.connector === only),
+        };
       }),
     };
   };

@@ -1,10 +1,14 @@
 /**
- * The one file that reaches below kafkajs's public API. kafkajs's admin client sends one metadata refresh
- * per new topic and two ListOffsets per topic (`fetchTopicOffsets`), and one FindCoordinator per group
- * (`fetchOffsets`); its consumer cannot be assigned partitions without joining a group. Its `Cluster` and
- * `Broker` classes can do all of that in one request per leader, so we use them directly. kafkajs 2.2.4 is
- * the last release (the project is unmaintained), so these internals do not move; the integration tests
- * exercise every call below against a real broker.
+ * The one file that reaches below kafkajs's public API, for two reasons:
+ * - Round trips. The admin client sends a metadata refresh per new topic, two ListOffsets per topic
+ *   (`fetchTopicOffsets`) and a FindCoordinator per group (`fetchOffsets`); its consumer cannot be assigned
+ *   partitions without joining a group. kafkajs's `Cluster`/`Broker` can send one request per leader.
+ * - Partial answers. kafkajs turns the first error code anywhere in an answer into an exception: one
+ *   offline partition anywhere in the cluster fails every Metadata request, one deleted topic fails a
+ *   whole ListOffsets. We send the same requests but read the decoded answer ourselves, error codes per
+ *   topic and partition, so one bad partition costs only its own series.
+ * kafkajs 2.2.4 is its last release (the project is unmaintained), so these internals do not move; the
+ * integration tests exercise every call below against a real broker.
  */
 import { createRequire } from 'node:module';
 import type { Kafka, KafkaConfig } from 'kafkajs';
@@ -13,30 +17,42 @@ export const READ_UNCOMMITTED = 0;
 export const EARLIEST = '-2';
 export const LATEST = '-1';
 
-export interface WirePartitionMetadata {
-  readonly partitionId: number;
-  readonly leader: number;
-  readonly partitionErrorCode: number;
-}
+export const ERROR = {
+  OFFSET_OUT_OF_RANGE: 1,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
+  COORDINATOR_NOT_AVAILABLE: 15,
+  NOT_COORDINATOR: 16,
+} as const;
 
-export interface WireTopicMetadata {
-  readonly topic: string;
-  readonly partitionMetadata: readonly WirePartitionMetadata[];
-}
-
-export interface WireMetadata {
+export interface DecodedMetadata {
   readonly brokers: readonly { nodeId: number; host: string; port: number }[];
-  readonly topicMetadata: readonly WireTopicMetadata[];
-}
-
-export interface WireListOffsetsResponse {
-  readonly responses: readonly {
+  readonly topicMetadata: readonly {
+    readonly topicErrorCode: number;
     readonly topic: string;
-    readonly partitions: readonly { partition: number; offset: string; errorCode: number }[];
+    readonly partitionMetadata: readonly {
+      partitionErrorCode: number;
+      partitionId: number;
+      leader: number;
+    }[];
   }[];
 }
 
-export interface WireOffsetFetchResponse {
+export interface DecodedListOffsets {
+  readonly responses: readonly {
+    readonly topic: string;
+    /** `offsets` in v0, `offset` from v1. */
+    readonly partitions: readonly {
+      partition: number;
+      errorCode: number;
+      offset?: string;
+      offsets?: readonly string[];
+    }[];
+  }[];
+}
+
+export interface DecodedOffsetFetch {
+  /** Group-level error, from v2. */
+  readonly errorCode?: number;
   readonly responses: readonly {
     readonly topic: string;
     readonly partitions: readonly { partition: number; offset: string; errorCode: number }[];
@@ -53,7 +69,8 @@ export interface WireRecord {
   readonly isControlRecord?: boolean;
 }
 
-export interface WireFetchResponse {
+export interface DecodedFetch {
+  readonly errorCode?: number;
   readonly responses: readonly {
     readonly topicName: string;
     readonly partitions: readonly {
@@ -66,47 +83,87 @@ export interface WireFetchResponse {
 }
 
 export interface WireBroker {
-  listOffsets(req: {
-    isolationLevel: number;
-    topics: { topic: string; partitions: { partition: number; timestamp: string }[] }[];
-  }): Promise<WireListOffsetsResponse>;
-  offsetFetch(req: {
+  findGroupCoordinator(req: {
     groupId: string;
-    topics: { topic: string; partitions: { partition: number }[] }[];
-  }): Promise<WireOffsetFetchResponse>;
-  findGroupCoordinator(req: { groupId: string; coordinatorType: number }): Promise<{ coordinator: { nodeId: number } }>;
-  fetch(req: {
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<WireFetchResponse>;
+    coordinatorType: number;
+  }): Promise<{ coordinator: { nodeId: number } }>;
 }
 
 export interface WireCluster {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
   isConnected(): boolean;
-  /** Metadata of every topic (no target topics are ever added) plus the broker list; one request. */
-  refreshMetadata(): Promise<void>;
-  readonly brokerPool: { readonly metadata: WireMetadata | null; withBroker<T>(cb: (b: { broker: WireBroker }) => Promise<T>): Promise<T | null> };
+  readonly brokerPool: {
+    readonly brokers: Readonly<Record<string, WireBroker>>;
+    findConnectedBroker(): Promise<WireBroker>;
+    /** Full kafkajs metadata refresh (fails on any error code): only to learn the broker list. */
+    refreshMetadata(topics: string[]): Promise<void>;
+  };
   findBroker(req: { nodeId: number | string }): Promise<WireBroker>;
 }
 
-interface InstrumentationEmitter {
-  addListener(event: string, listener: (e: { payload: { apiName: string; broker: string } }) => void): () => void;
+interface ProtocolRequest {
+  readonly request: { readonly apiKey: number };
+  readonly response: { decode(raw: Buffer): Promise<unknown>; parse(decoded: unknown): Promise<unknown> };
 }
 
-type ClusterCtor = new (opts: Record<string, unknown>) => WireCluster;
-type EmitterCtor = new () => InstrumentationEmitter;
-type SocketFactoryMaker = () => unknown;
+interface BrokerInternals {
+  lookupRequest(apiKey: number, definitions: unknown): (args: Record<string, unknown>) => ProtocolRequest;
+  connectionPool: { send(r: ProtocolRequest): Promise<unknown> };
+  disconnect(): Promise<void>;
+}
+
+interface InstrumentationEmitter {
+  addListener(
+    event: string,
+    listener: (e: { payload: { apiName: string; broker: string } }) => void,
+  ): () => void;
+}
 
 const require = createRequire(import.meta.url);
-const Cluster = require('kafkajs/src/cluster/index.js') as ClusterCtor;
-const Emitter = require('kafkajs/src/instrumentation/emitter.js') as EmitterCtor;
-const defaultSocketFactory = require('kafkajs/src/network/socketFactory.js') as SocketFactoryMaker;
+const Cluster = require('kafkajs/src/cluster/index.js') as new (opts: Record<string, unknown>) => WireCluster;
+const Emitter = require('kafkajs/src/instrumentation/emitter.js') as new () => InstrumentationEmitter;
+const defaultSocketFactory = require('kafkajs/src/network/socketFactory.js') as () => unknown;
+const apiKeys = require('kafkajs/src/protocol/requests/apiKeys.js') as Record<string, number>;
+const { requests } = require('kafkajs/src/protocol/requests/index.js') as {
+  requests: Record<string, unknown>;
+};
+const { errorCodes } = require('kafkajs/src/protocol/error.js') as {
+  errorCodes: readonly { type: string; code: number }[];
+};
 const NETWORK_REQUEST = 'network.request';
+
+/** Kafka's name of an error code, e.g. 3 → UNKNOWN_TOPIC_OR_PARTITION. */
+export function errorName(code: number): string {
+  return errorCodes.find((e) => e.code === code)?.type ?? `error code ${code}`;
+}
+
+export type UnparsedApi = 'Metadata' | 'ListOffsets' | 'OffsetFetch' | 'Fetch';
+
+/**
+ * Sends one request the way `broker.<api>()` does (same version negotiation, same connection) but returns
+ * the decoded answer without kafkajs's `parse`, which throws on the first error code it meets.
+ */
+export async function sendUnparsed<T>(
+  broker: WireBroker,
+  api: UnparsedApi,
+  args: Record<string, unknown>,
+): Promise<T> {
+  const b = broker as unknown as BrokerInternals;
+  const key = apiKeys[api];
+  if (key === undefined) throw new Error(`kafkajs has no API key for ${api}`);
+  const pr = b.lookupRequest(key, requests[api])(args);
+  try {
+    return (await b.connectionPool.send({
+      ...pr,
+      response: { decode: (raw) => pr.response.decode(raw), parse: async (d) => d },
+    })) as T;
+  } catch (e) {
+    // As kafkajs's own Broker does: a closed connection is dropped so the next call reconnects.
+    if ((e as { name?: string }).name === 'KafkaJSConnectionClosedError') await b.disconnect();
+    throw e;
+  }
+}
 
 export interface WireClusterOptions {
   readonly config: KafkaConfig;

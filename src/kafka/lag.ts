@@ -41,7 +41,11 @@ export function lagView(connector: string, topic: string, l: TopicLag): SinkLagV
 }
 
 /** A DLQ topic's size: retained records (end − start) and records ever written (end), summed over partitions. */
-export function dlqView(connector: string, topic: string, partitions: Iterable<{ start: number; end: number }>): DlqTopicView {
+export function dlqView(
+  connector: string,
+  topic: string,
+  partitions: Iterable<{ start: number; end: number }>,
+): DlqTopicView {
   let records = 0;
   let written = 0;
   let n = 0;

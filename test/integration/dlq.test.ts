@@ -3,6 +3,8 @@
  * reader from the real broker behind real Connect workers. Asserts on /metrics and /api/v1/dlq only.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { kafkaClientConfig } from '../../src/kafka/client-config.js';
+import { KafkaConnection } from '../../src/kafka/connection.js';
 import { kafkaHooks } from '../../src/kafka/hooks.js';
 import { samples, value, type Sample } from '../helpers/exposition.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
@@ -11,6 +13,7 @@ import { startPrivateStack, type PrivateStack } from '../stack/control.js';
 import { TEST_PLUGINS } from '../stack/launcher.js';
 import {
   allRunning,
+  createTopic,
   dlqConverterSink,
   dlqNoHeadersSink,
   dlqThreePartitionSink,
@@ -83,7 +86,10 @@ describe('DLQ metrics on the shared stack', () => {
     ]);
     sc = { converter, smt, noHeaders, threeP, errant, tolerant };
     await waitForScenarios(worker.url, sc);
-    sentinel = await startSentinel(['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap], kafkaHooks());
+    sentinel = await startSentinel(
+      ['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap],
+      kafkaHooks(),
+    );
     // Every scenario's DLQ holds what its poison records produce, and the reader has counted all of them.
     await sentinel.waitForMetrics(
       (m) =>
@@ -108,7 +114,13 @@ describe('DLQ metrics on the shared stack', () => {
     expect(samples(m, 'kafka_connect_dlq_errors_total', { connector: name })).toEqual([
       {
         name: 'kafka_connect_dlq_errors_total',
-        labels: { connect_cluster: 'it', connector: name, topic: sc.converter.dlqTopic!, stage: 'VALUE_CONVERTER', exception_class: DATA_EXCEPTION },
+        labels: {
+          connect_cluster: 'it',
+          connector: name,
+          topic: sc.converter.dlqTopic!,
+          stage: 'VALUE_CONVERTER',
+          exception_class: DATA_EXCEPTION,
+        },
         value: 2,
       },
     ]);
@@ -119,7 +131,14 @@ describe('DLQ metrics on the shared stack', () => {
     const json = await dlqJson(sentinel, name);
     const c = json.clusters[0]!.connectors;
     expect(c).toHaveLength(1);
-    expect(c[0]).toMatchObject({ connector: name, topic: sc.converter.dlqTopic, contextHeaders: true, records: 2, written: 2, problem: null });
+    expect(c[0]).toMatchObject({
+      connector: name,
+      topic: sc.converter.dlqTopic,
+      contextHeaders: true,
+      records: 2,
+      written: 2,
+      problem: null,
+    });
     const recent = c[0]!.recent;
     expect(recent.map((r) => r.original)).toEqual([
       { topic: sc.converter.topics[0]!, partition: 0, offset: 2 },
@@ -131,7 +150,9 @@ describe('DLQ metrics on the shared stack', () => {
       executingClass: 'org.apache.kafka.connect.json.JsonConverter',
       taskId: 0,
     });
-    expect(recent[0]!.exceptionMessage).toMatch(/Converting byte\[\] to Kafka Connect data failed due to serialization error/);
+    expect(recent[0]!.exceptionMessage).toMatch(
+      /Converting byte\[\] to Kafka Connect data failed due to serialization error/,
+    );
     // Keys and values stay hidden unless dlq.show-payload is on.
     expect(recent[0]).not.toHaveProperty('key');
     expect(recent[0]).not.toHaveProperty('value');
@@ -139,31 +160,55 @@ describe('DLQ metrics on the shared stack', () => {
 
   test('an SMT failure counts as TRANSFORMATION', async () => {
     const m = await sentinel.metrics();
-    expect(samples(m, 'kafka_connect_dlq_errors_total', { connector: sc.smt.name }).map((s) => [s.labels.stage, s.labels.exception_class, s.value])).toEqual([
-      ['TRANSFORMATION', DATA_EXCEPTION, 1],
-    ]);
+    expect(
+      samples(m, 'kafka_connect_dlq_errors_total', { connector: sc.smt.name }).map((s) => [
+        s.labels.stage,
+        s.labels.exception_class,
+        s.value,
+      ]),
+    ).toEqual([['TRANSFORMATION', DATA_EXCEPTION, 1]]);
     const recent = (await dlqJson(sentinel, sc.smt.name)).clusters[0]!.connectors[0]!.recent;
     expect(recent[0]!.executingClass).toBe('org.apache.kafka.connect.transforms.ExtractField$Value');
     expect(recent[0]!.exceptionMessage).toMatch(/Only Map objects supported/);
   });
 
-  test("ErrantRecordReporter records (KIP-610) count as TASK_PUT, from SinkTask", async () => {
+  test('ErrantRecordReporter records (KIP-610) count as TASK_PUT, from SinkTask', async () => {
     const m = await sentinel.metrics();
-    expect(samples(m, 'kafka_connect_dlq_errors_total', { connector: sc.errant.name }).map((s) => [s.labels.stage, s.labels.exception_class, s.value])).toEqual([
-      ['TASK_PUT', TEST_PLUGINS.errantException, 3],
-    ]);
+    expect(
+      samples(m, 'kafka_connect_dlq_errors_total', { connector: sc.errant.name }).map((s) => [
+        s.labels.stage,
+        s.labels.exception_class,
+        s.value,
+      ]),
+    ).toEqual([['TASK_PUT', TEST_PLUGINS.errantException, 3]]);
     const recent = (await dlqJson(sentinel, sc.errant.name)).clusters[0]!.connectors[0]!.recent;
     expect(recent).toHaveLength(3);
-    expect(recent.every((r) => r.executingClass === 'org.apache.kafka.connect.sink.SinkTask' && r.exceptionMessage === TEST_PLUGINS.errantMessage)).toBe(true);
+    expect(
+      recent.every(
+        (r) =>
+          r.executingClass === 'org.apache.kafka.connect.sink.SinkTask' &&
+          r.exceptionMessage === TEST_PLUGINS.errantMessage,
+      ),
+    ).toBe(true);
   });
 
   test('a DLQ without context headers counts as unknown, and error_handling_info says headers are off', async () => {
     const m = await sentinel.metrics();
     const name = sc.noHeaders.name;
-    expect(samples(m, 'kafka_connect_dlq_errors_total', { connector: name }).map((s) => [s.labels.stage, s.labels.exception_class, s.value])).toEqual([
-      ['unknown', 'unknown', 2],
-    ]);
-    expect(value(m, 'kafka_connect_connector_error_handling_info', { connector: name, dlq_context_headers: 'false', dlq_topic: sc.noHeaders.dlqTopic! })).toBe(1);
+    expect(
+      samples(m, 'kafka_connect_dlq_errors_total', { connector: name }).map((s) => [
+        s.labels.stage,
+        s.labels.exception_class,
+        s.value,
+      ]),
+    ).toEqual([['unknown', 'unknown', 2]]);
+    expect(
+      value(m, 'kafka_connect_connector_error_handling_info', {
+        connector: name,
+        dlq_context_headers: 'false',
+        dlq_topic: sc.noHeaders.dlqTopic!,
+      }),
+    ).toBe(1);
   });
 
   test('a 3-partition DLQ is summed over its partitions', async () => {
@@ -176,7 +221,9 @@ describe('DLQ metrics on the shared stack', () => {
     const sum = parts.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
     expect(sum).toBe(6);
     expect(value(m, 'kafka_connect_dlq_records', { connector: sc.threeP.name, topic })).toBe(sum);
-    expect(value(m, 'kafka_connect_dlq_records_written_total', { connector: sc.threeP.name, topic })).toBe(sum);
+    expect(value(m, 'kafka_connect_dlq_records_written_total', { connector: sc.threeP.name, topic })).toBe(
+      sum,
+    );
     expect(errorsOf(m, sc.threeP.name)).toBe(6);
     const recent = (await dlqJson(sentinel, sc.threeP.name)).clusters[0]!.connectors[0]!.recent;
     expect(new Set(recent.map((r) => r.partition)).size).toBe(parts.filter((p) => Number(p.high) > 0).length);
@@ -193,7 +240,9 @@ describe('DLQ metrics on the shared stack', () => {
       '{"fine":true}',
     ]);
     await sentinel.waitForMetrics(
-      (m) => value(m, 'kafka_connect_dlq_records_written_total', { connector: name }) === written0 + 5 && errorsOf(m, name) === errors0 + 5,
+      (m) =>
+        value(m, 'kafka_connect_dlq_records_written_total', { connector: name }) === written0 + 5 &&
+        errorsOf(m, name) === errors0 + 5,
       60_000,
       'five more DLQ records',
     );
@@ -229,13 +278,30 @@ describe('the broker stopped and started again (private broker and worker)', () 
   beforeAll(async () => {
     priv = await startPrivateStack({ workers: 1 });
     const w = priv.workers[0]!;
-    sc = await dlqConverterSink({ target: w.url, bootstrap: priv.kafka.bootstrap, prefix: `dlqr-${Date.now().toString(36)}` });
+    sc = await dlqConverterSink({
+      target: w.url,
+      bootstrap: priv.kafka.bootstrap,
+      prefix: `dlqr-${Date.now().toString(36)}`,
+    });
     await waitForConnectorState(w.url, sc.name, allRunning(1), 90_000);
     sentinel = await startSentinel(
-      ['--connect.url', w.url, '--connect.name', 'priv', '--kafka.brokers', priv.kafka.bootstrap, '--poll.timeout', '2s'],
+      [
+        '--connect.url',
+        w.url,
+        '--connect.name',
+        'priv',
+        '--kafka.brokers',
+        priv.kafka.bootstrap,
+        '--poll.timeout',
+        '2s',
+      ],
       kafkaHooks(),
     );
-    await sentinel.waitForMetrics((m) => errorsOf(m, sc.name) === 2, 60_000, 'DLQ read before the broker stops');
+    await sentinel.waitForMetrics(
+      (m) => errorsOf(m, sc.name) === 2,
+      60_000,
+      'DLQ read before the broker stops',
+    );
   });
   afterAll(async () => {
     await sentinel?.stop();
@@ -244,22 +310,88 @@ describe('the broker stopped and started again (private broker and worker)', () 
 
   test('kafka_up goes 0 then 1 while kafka_connect_up stays 1, and the DLQ figures come back', async () => {
     await priv.kafka.stop();
-    const down = await sentinel.waitForMetrics((m) => value(m, 'kafka_connect_kafka_up') === 0, 30_000, 'kafka_up 0');
+    const down = await sentinel.waitForMetrics(
+      (m) => value(m, 'kafka_connect_kafka_up') === 0,
+      30_000,
+      'kafka_up 0',
+    );
     expect(value(down, 'kafka_connect_up')).toBe(1);
     expect(value(down, 'kafka_connect_connector_state', { connector: sc.name, state: 'RUNNING' })).toBe(1);
     expect(value(down, 'connect_sentinel_poll_errors_total', { source: 'kafka' })).toBeGreaterThanOrEqual(1);
 
     await priv.kafka.start();
+    const answering = Date.now();
     const up = await sentinel.waitForMetrics(
-      (m) => value(m, 'kafka_connect_kafka_up') === 1 && value(m, 'kafka_connect_dlq_records_written_total', { connector: sc.name }) === 2,
+      (m) =>
+        value(m, 'kafka_connect_kafka_up') === 1 &&
+        value(m, 'kafka_connect_dlq_records_written_total', { connector: sc.name }) === 2,
       90_000,
       'kafka_up 1 again',
     );
+    // Reconnected within a few polls of the broker answering again (poll interval 500 ms).
+    expect(Date.now() - answering).toBeLessThan(20_000);
     expect(value(up, 'kafka_connect_up')).toBe(1);
     // The reader resumes where it was: the restart neither loses nor double-counts records.
     expect(errorsOf(up, sc.name)).toBe(2);
     await produce(priv.kafka.bootstrap, sc.topics[0]!, ['still {bad']);
-    const more = await sentinel.waitForMetrics((m) => errorsOf(m, sc.name) === 3, 90_000, 'a DLQ record after the restart');
+    const more = await sentinel.waitForMetrics(
+      (m) => errorsOf(m, sc.name) === 3,
+      90_000,
+      'a DLQ record after the restart',
+    );
     expect(value(more, 'kafka_connect_dlq_records_written_total', { connector: sc.name })).toBe(3);
+  });
+});
+
+describe('the Kafka client on the real broker', () => {
+  test('one Metadata and one ListOffsets per leader, and a bad topic costs only itself', async () => {
+    const p = `dlqc-${Date.now().toString(36)}`;
+    await createTopic(stack.bootstrap, `${p}-a`, 3);
+    await createTopic(stack.bootstrap, `${p}-b`, 1);
+    await produce(stack.bootstrap, `${p}-a`, [
+      { value: 'x', partition: 0 },
+      { value: 'y', partition: 2 },
+      { value: 'z', partition: 2 },
+    ]);
+    const conn = new KafkaConnection({
+      config: kafkaClientConfig({ brokers: [stack.bootstrap], clientId: 'it' }, { timeoutMs: 10_000 }),
+    });
+    try {
+      const deadline = Date.now() + 10_000;
+      const meta = await conn.metadata(deadline);
+      const a = meta.topics.get(`${p}-a`)!;
+      const b = meta.topics.get(`${p}-b`)!;
+      expect([...a.leaders.keys()].sort()).toEqual([0, 1, 2]);
+      const before = conn.requestCount;
+      // A topic the broker does not have, asked for in the same request as two that exist.
+      const ghost = { topic: `${p}-ghost`, leaders: new Map([[0, [...a.leaders.values()][0]!]]) };
+      const latest = await conn.listOffsets([a, b, ghost], 'latest', deadline);
+      expect(conn.requestCount - before).toBe(1);
+      expect(latest.offsets.get(`${p}-a`)).toEqual(
+        new Map([
+          [0, 1],
+          [1, 0],
+          [2, 2],
+        ]),
+      );
+      expect(latest.offsets.get(`${p}-b`)).toEqual(new Map([[0, 0]]));
+      expect(latest.failed.get(`${p}-ghost`)).toBe('UNKNOWN_TOPIC_OR_PARTITION');
+      // A group that never committed: -1 everywhere, no error.
+      const committed = await conn.committedOffsets([{ groupId: `${p}-nobody`, topics: [a] }], deadline);
+      expect(committed.get(`${p}-nobody`)).toEqual(
+        new Map([
+          [
+            `${p}-a`,
+            new Map([
+              [0, -1],
+              [1, -1],
+              [2, -1],
+            ]),
+          ],
+        ]),
+      );
+    } finally {
+      await conn.close();
+    }
   });
 });

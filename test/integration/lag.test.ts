@@ -29,11 +29,13 @@ const prefix = `lag-${Date.now().toString(36)}`;
 const ctx = { target: worker.url, bootstrap: stack.bootstrap, prefix };
 
 const FILE_SINK = 'org.apache.kafka.connect.file.FileStreamSinkConnector';
-const lagOf = (m: Sample[], s: Scenario): number | undefined => value(m, 'kafka_connect_sink_lag_records', { connector: s.name, topic: s.topics[0]! });
+const lagOf = (m: Sample[], s: Scenario): number | undefined =>
+  value(m, 'kafka_connect_sink_lag_records', { connector: s.name, topic: s.topics[0]! });
 const committedOf = (m: Sample[], s: Scenario): number | undefined =>
   value(m, 'kafka_connect_sink_committed_offsets_total', { connector: s.name, topic: s.topics[0]! });
 const many = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => `${tag}-${i}`);
-const json = (n: number, tag: string): string[] => Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i }));
+const json = (n: number, tag: string): string[] =>
+  Array.from({ length: n }, (_, i) => JSON.stringify({ tag, i }));
 
 interface StatusLag {
   clusters: { connectors: { name: string; lag: { topic: string; lag: number; committed: number }[] }[] }[];
@@ -73,7 +75,10 @@ describe('sink lag by connector', () => {
     });
     custom = { name: `${prefix}-custom`, topics: [customTopic], produced: 4, expect: allRunning(1) };
     await waitForScenarios(worker.url, { healthy, paused, custom, stalled });
-    sentinel = await startSentinel(['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap], kafkaHooks());
+    sentinel = await startSentinel(
+      ['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap],
+      kafkaHooks(),
+    );
   });
   afterAll(async () => {
     await sentinel?.stop();
@@ -81,7 +86,11 @@ describe('sink lag by connector', () => {
 
   test("a healthy sink's lag returns to 0 once it has written what was produced", async () => {
     await produce(stack.bootstrap, healthy.topics[0]!, many(20, 'h'));
-    const m = await sentinel.waitForMetrics((x) => committedOf(x, healthy) === 23 && lagOf(x, healthy) === 0, 60_000, 'healthy sink caught up');
+    const m = await sentinel.waitForMetrics(
+      (x) => committedOf(x, healthy) === 23 && lagOf(x, healthy) === 0,
+      60_000,
+      'healthy sink caught up',
+    );
     expect(value(m, 'kafka_connect_kafka_up')).toBe(1);
     const status = (await (await fetch(`${sentinel.url}/api/v1/status`)).json()) as StatusLag;
     const c = status.clusters[0]!.connectors.find((x) => x.name === healthy.name)!;
@@ -96,13 +105,21 @@ describe('sink lag by connector', () => {
     await new Promise((r) => setTimeout(r, 2_000));
     expect(lagOf(await sentinel.metrics(), paused)).toBe(7);
     await resumeConnector(worker.url, paused.name);
-    const m = await sentinel.waitForMetrics((x) => lagOf(x, paused) === 0, 60_000, 'lag drained after resume');
+    const m = await sentinel.waitForMetrics(
+      (x) => lagOf(x, paused) === 0,
+      60_000,
+      'lag drained after resume',
+    );
     expect(committedOf(m, paused)).toBe(7);
   });
 
   test('a sink whose task FAILED keeps a flat committed offset while its lag grows', async () => {
     await produce(stack.bootstrap, stalled.topics[0]!, json(5, 'a'));
-    await sentinel.waitForMetrics((x) => committedOf(x, stalled) === 5 && lagOf(x, stalled) === 0, 60_000, 'stalling sink committed 5');
+    await sentinel.waitForMetrics(
+      (x) => committedOf(x, stalled) === 5 && lagOf(x, stalled) === 0,
+      60_000,
+      'stalling sink committed 5',
+    );
     // One record the JsonConverter cannot read, with errors.tolerance=none: the task dies on it.
     await produce(stack.bootstrap, stalled.topics[0]!, ['this is {not json']);
     await waitForConnectorState(worker.url, stalled.name, someTaskState('FAILED'), 60_000);
@@ -116,20 +133,31 @@ describe('sink lag by connector', () => {
   });
 
   test('a connector with consumer.override.group.id is tracked under its real group', async () => {
-    const m = await sentinel.waitForMetrics((x) => committedOf(x, custom) === 4 && lagOf(x, custom) === 0, 60_000, 'custom group committed 4');
+    const m = await sentinel.waitForMetrics(
+      (x) => committedOf(x, custom) === 4 && lagOf(x, custom) === 0,
+      60_000,
+      'custom group committed 4',
+    );
     expect(lagOf(m, custom)).toBe(0);
     const admin = kafkaClient(stack.bootstrap).admin();
     await admin.connect();
     try {
       const real = await admin.fetchOffsets({ groupId: customGroup, topics: [custom.topics[0]!] });
       expect(real[0]!.partitions.map((p) => p.offset)).toEqual(['4']);
-      const def = await admin.fetchOffsets({ groupId: `connect-${custom.name}`, topics: [custom.topics[0]!] });
+      const def = await admin.fetchOffsets({
+        groupId: `connect-${custom.name}`,
+        topics: [custom.topics[0]!],
+      });
       expect(def[0]!.partitions.map((p) => p.offset)).toEqual(['-1']);
     } finally {
       await admin.disconnect();
     }
     // Produce more: the lag shows under the connector, read from the overridden group.
     await produce(stack.bootstrap, custom.topics[0]!, many(3, 'c2'));
-    await sentinel.waitForMetrics((x) => committedOf(x, custom) === 7 && lagOf(x, custom) === 0, 60_000, 'custom group committed 7');
+    await sentinel.waitForMetrics(
+      (x) => committedOf(x, custom) === 7 && lagOf(x, custom) === 0,
+      60_000,
+      'custom group committed 7',
+    );
   });
 });

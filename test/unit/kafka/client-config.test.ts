@@ -24,16 +24,31 @@ describe('kafkaClientConfig', () => {
 
   it('reads the TLS files and honours insecureSkipVerify', () => {
     const c = kafkaClientConfig(
-      { brokers: ['k:9093'], clientId: 'cs', tls: { caFile: '/ca.pem', certFile: '/cert.pem', keyFile: '/key.pem', insecureSkipVerify: true } },
+      {
+        brokers: ['k:9093'],
+        clientId: 'cs',
+        tls: { caFile: '/ca.pem', certFile: '/cert.pem', keyFile: '/key.pem', insecureSkipVerify: true },
+      },
       { timeoutMs: 10_000, readFile },
     );
-    expect(c.ssl).toEqual({ rejectUnauthorized: false, ca: [Buffer.from('CA')], cert: Buffer.from('CERT'), key: Buffer.from('KEY') });
-    const plain = kafkaClientConfig({ brokers: ['k:9093'], clientId: 'cs', tls: { insecureSkipVerify: false } }, { timeoutMs: 10_000, readFile });
+    expect(c.ssl).toEqual({
+      rejectUnauthorized: false,
+      ca: [Buffer.from('CA')],
+      cert: Buffer.from('CERT'),
+      key: Buffer.from('KEY'),
+    });
+    const plain = kafkaClientConfig(
+      { brokers: ['k:9093'], clientId: 'cs', tls: { insecureSkipVerify: false } },
+      { timeoutMs: 10_000, readFile },
+    );
     expect(plain.ssl).toEqual({ rejectUnauthorized: true });
   });
 
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('passes SASL %s credentials', (mechanism) => {
-    const c = kafkaClientConfig({ brokers: ['k:9093'], clientId: 'cs', sasl: { mechanism, username: 'u', password: 'p' } }, { timeoutMs: 10_000 });
+    const c = kafkaClientConfig(
+      { brokers: ['k:9093'], clientId: 'cs', sasl: { mechanism, username: 'u', password: 'p' } },
+      { timeoutMs: 10_000 },
+    );
     expect(c.sasl).toEqual({ mechanism, username: 'u', password: 'p' });
   });
 });
@@ -41,7 +56,9 @@ describe('kafkaClientConfig', () => {
 describe('within', () => {
   it('rejects with a message naming the call once the deadline passes', async () => {
     const never = new Promise<never>(() => undefined);
-    await expect(within(never, Date.now() + 30, 'ListOffsets')).rejects.toThrow(/ListOffsets: no answer from Kafka within the poll deadline/);
+    await expect(within(never, Date.now() + 30, 'ListOffsets')).rejects.toThrow(
+      /ListOffsets: no answer from Kafka within the poll deadline/,
+    );
     await expect(within(Promise.resolve(1), Date.now() - 1, 'late')).rejects.toThrow(/late/);
     await expect(within(Promise.resolve(7), Date.now() + 1000, 'ok')).resolves.toBe(7);
   });

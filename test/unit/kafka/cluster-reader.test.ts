@@ -7,7 +7,12 @@ import { FakeKafka } from './fake-kafka.js';
 function sink(name: string, config: Record<string, string>): ConnectorView {
   return { name, type: 'sink', state: 'RUNNING', workerId: 'w:1', tasks: [], className: 'x.Sink', config };
 }
-const withDlq = (name: string, dlq: string, headers = true, extra: Record<string, string> = {}): ConnectorView =>
+const withDlq = (
+  name: string,
+  dlq: string,
+  headers = true,
+  extra: Record<string, string> = {},
+): ConnectorView =>
   sink(name, {
     topics: `${name}-in`,
     'errors.tolerance': 'all',
@@ -23,7 +28,13 @@ const converterFailure = (connector: string): Record<string, string> => ({
 });
 
 function reader(kafka: FakeKafka, backlogPerPartition = 100): ClusterKafkaReader {
-  return new ClusterKafkaReader(kafka, { maxExceptionClasses: 5, recentRecords: 3, showPayload: false, payloadLimit: 16, backlogPerPartition });
+  return new ClusterKafkaReader(kafka, {
+    maxExceptionClasses: 5,
+    recentRecords: 3,
+    showPayload: false,
+    payloadLimit: 16,
+    backlogPerPartition,
+  });
 }
 const soon = (): number => Date.now() + 5_000;
 
@@ -37,7 +48,13 @@ describe('ClusterKafkaReader', () => {
     const data = await r.read([withDlq('s', 'dlq')], soon());
     expect(data.dlq).toEqual([{ connector: 's', topic: 'dlq', records: 6, written: 6, partitions: 3 }]);
     expect(data.dlqErrors).toEqual([
-      { connector: 's', topic: 'dlq', stage: 'VALUE_CONVERTER', exceptionClass: 'org.apache.kafka.connect.errors.DataException', count: 6 },
+      {
+        connector: 's',
+        topic: 'dlq',
+        stage: 'VALUE_CONVERTER',
+        exceptionClass: 'org.apache.kafka.connect.errors.DataException',
+        count: 6,
+      },
     ]);
     expect(data.dlqLast[0]?.connector).toBe('s');
   });
@@ -49,7 +66,11 @@ describe('ClusterKafkaReader', () => {
     const data = await r.read([withDlq('s', 'not-created-yet')], soon());
     expect(data.dlq).toEqual([]);
     expect(data.dlqErrors).toEqual([]);
-    expect(r.dlqStatus().connectors[0]).toMatchObject({ connector: 's', records: null, problem: expect.stringMatching(/does not exist/) });
+    expect(r.dlqStatus().connectors[0]).toMatchObject({
+      connector: 's',
+      records: null,
+      problem: expect.stringMatching(/does not exist/),
+    });
   });
 
   it('reads every record of a DLQ created after it started watching, and only the backlog of an old one', async () => {
@@ -62,7 +83,8 @@ describe('ClusterKafkaReader', () => {
     k.createTopic('new-dlq');
     for (let i = 0; i < 30; i++) k.produce('new-dlq', 0, converterFailure('new'));
     const data = await r.read(cs, soon());
-    const count = (c: string): number => data.dlqErrors.filter((e) => e.connector === c).reduce((n, e) => n + e.count, 0);
+    const count = (c: string): number =>
+      data.dlqErrors.filter((e) => e.connector === c).reduce((n, e) => n + e.count, 0);
     expect(count('old')).toBe(10);
     expect(count('new')).toBe(30);
   });
@@ -99,12 +121,48 @@ describe('ClusterKafkaReader', () => {
     expect(data.dlq[0]).toMatchObject({ records: 4, written: 10 });
   });
 
+  it('resumes at the start when retention deletes records between ListOffsets and Fetch', async () => {
+    const k = new FakeKafka();
+    k.createTopic('dlq');
+    const r = reader(k);
+    const cs = [withDlq('s', 'dlq')];
+    await r.read(cs, soon());
+    for (let i = 0; i < 10; i++) k.produce('dlq', 0, converterFailure('s'));
+    k.beforeFetch = () => {
+      k.deleteBefore('dlq', 0, 4);
+      k.beforeFetch = undefined;
+    };
+    const first = await r.read(cs, soon());
+    // The ListOffsets of this poll still saw start 0; the Fetch answers OFFSET_OUT_OF_RANGE.
+    expect(first.dlq[0]).toMatchObject({ records: 10, written: 10 });
+    const data = await r.read(cs, soon());
+    expect(data.dlqErrors[0]?.count).toBe(6);
+    expect(data.dlq[0]).toMatchObject({ records: 6, written: 10 });
+  });
+
+  it('leaves out only the DLQ whose partitions have no leader; the others and kafka_up are unaffected', async () => {
+    const k = new FakeKafka();
+    k.createTopic('dlq-a');
+    k.createTopic('dlq-b');
+    k.produce('dlq-b', 0, converterFailure('b'));
+    k.offline.add('dlq-a');
+    const r = reader(k);
+    const data = await r.read([withDlq('a', 'dlq-a'), withDlq('b', 'dlq-b')], soon());
+    expect(data.dlq.map((d) => d.connector)).toEqual(['b']);
+    expect(data.dlqErrors.map((d) => d.connector)).toEqual(['b']);
+    expect(r.dlqStatus().connectors.find((c) => c.connector === 'a')?.problem).toBe(
+      'a partition has no leader',
+    );
+  });
+
   it('counts a record without context headers as unknown, for the connector of its topic', async () => {
     const k = new FakeKafka();
     k.createTopic('dlq');
     for (let i = 0; i < 2; i++) k.produce('dlq', 0, { origin: 'test' });
     const data = await reader(k).read([withDlq('s', 'dlq', false)], soon());
-    expect(data.dlqErrors).toEqual([{ connector: 's', topic: 'dlq', stage: 'unknown', exceptionClass: 'unknown', count: 2 }]);
+    expect(data.dlqErrors).toEqual([
+      { connector: 's', topic: 'dlq', stage: 'unknown', exceptionClass: 'unknown', count: 2 },
+    ]);
   });
 
   it('computes sink lag from the group of each connector, including an overridden group', async () => {
@@ -116,7 +174,13 @@ describe('ClusterKafkaReader', () => {
     k.commit('connect-a', 'a-in', 0, 5);
     k.commit('connect-a', 'a-in', 1, 2);
     k.commit('team-b', 'b-in', 0, 4);
-    const data = await reader(k).read([sink('a', { topics: 'a-in' }), sink('b', { 'topics.regex': 'b-.*', 'consumer.override.group.id': 'team-b' })], soon());
+    const data = await reader(k).read(
+      [
+        sink('a', { topics: 'a-in' }),
+        sink('b', { 'topics.regex': 'b-.*', 'consumer.override.group.id': 'team-b' }),
+      ],
+      soon(),
+    );
     expect(data.lag).toEqual([
       { connector: 'a', topic: 'a-in', lag: 3, committed: 7 },
       { connector: 'b', topic: 'b-in', lag: 0, committed: 4 },
@@ -147,11 +211,20 @@ describe('ClusterKafkaReader', () => {
     const r = reader(k);
     const cs = [withDlq('s', 'dlq')];
     await r.read(cs, soon());
-    for (let i = 0; i < 5; i++) k.produce('dlq', 0, { ...converterFailure('s'), [HEADER.offset]: String(100 + i), [HEADER.topic]: 's-in', [HEADER.partition]: '0' });
+    for (let i = 0; i < 5; i++)
+      k.produce('dlq', 0, {
+        ...converterFailure('s'),
+        [HEADER.offset]: String(100 + i),
+        [HEADER.topic]: 's-in',
+        [HEADER.partition]: '0',
+      });
     await r.read(cs, soon());
     const st = r.dlqStatus();
     expect(st.connectors[0]?.recent.map((x) => x.original?.offset)).toEqual([104, 103, 102]);
-    expect(st.connectors[0]?.recent[0]).toMatchObject({ stage: 'VALUE_CONVERTER', exceptionMessage: 'Converting byte[] to Kafka Connect data failed' });
+    expect(st.connectors[0]?.recent[0]).toMatchObject({
+      stage: 'VALUE_CONVERTER',
+      exceptionMessage: 'Converting byte[] to Kafka Connect data failed',
+    });
     expect(st.reader.caughtUp).toBe(true);
   });
 });

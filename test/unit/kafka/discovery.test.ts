@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnectorView } from '../../../src/connect/types.js';
-import { connectorsByDlqTopic, dlqTargets, sinkGroupId, sinkPlans, sinkTopics } from '../../../src/kafka/discovery.js';
+import {
+  connectorsByDlqTopic,
+  dlqTargets,
+  sinkGroupId,
+  sinkPlans,
+  sinkTopics,
+} from '../../../src/kafka/discovery.js';
 
 function connector(name: string, type: 'sink' | 'source', config: Record<string, string>): ConnectorView {
   return { name, type, state: 'RUNNING', workerId: 'w:1', tasks: [], className: 'x.Y', config };
@@ -14,7 +20,10 @@ describe('dlqTargets', () => {
         'errors.deadletterqueue.topic.name': ' dlq-b ',
         'errors.deadletterqueue.context.headers.enable': 'true',
       }),
-      connector('a-sink', 'sink', { 'errors.tolerance': 'all', 'errors.deadletterqueue.topic.name': 'dlq-a' }),
+      connector('a-sink', 'sink', {
+        'errors.tolerance': 'all',
+        'errors.deadletterqueue.topic.name': 'dlq-a',
+      }),
       connector('no-dlq', 'sink', { 'errors.tolerance': 'all' }),
       connector('src', 'source', { 'errors.deadletterqueue.topic.name': 'ignored' }),
     ];
@@ -25,7 +34,9 @@ describe('dlqTargets', () => {
   });
 
   it('groups connectors sharing one DLQ topic', () => {
-    const cs = ['x', 'y', 'z'].map((n) => connector(n, 'sink', { 'errors.deadletterqueue.topic.name': n === 'z' ? 'other' : 'shared' }));
+    const cs = ['x', 'y', 'z'].map((n) =>
+      connector(n, 'sink', { 'errors.deadletterqueue.topic.name': n === 'z' ? 'other' : 'shared' }),
+    );
     const m = connectorsByDlqTopic(dlqTargets(cs));
     expect([...m].map(([t, cs2]) => [t, cs2.map((c) => c.connector)])).toEqual([
       ['shared', ['x', 'y']],
@@ -37,25 +48,40 @@ describe('dlqTargets', () => {
 describe('sink consumer groups and topics', () => {
   it("uses Connect's connect-<name> group unless consumer.override.group.id is set", () => {
     expect(sinkGroupId({ name: 'orders', config: {} })).toBe('connect-orders');
-    expect(sinkGroupId({ name: 'orders', config: { 'consumer.override.group.id': 'team-orders' } })).toBe('team-orders');
-    expect(sinkGroupId({ name: 'orders', config: { 'consumer.override.group.id': '  ' } })).toBe('connect-orders');
+    expect(sinkGroupId({ name: 'orders', config: { 'consumer.override.group.id': 'team-orders' } })).toBe(
+      'team-orders',
+    );
+    expect(sinkGroupId({ name: 'orders', config: { 'consumer.override.group.id': '  ' } })).toBe(
+      'connect-orders',
+    );
   });
 
   const existing = ['orders', 'orders-eu', 'payments', '__consumer_offsets', 'orders.v2'];
 
   it('keeps the listed topics that exist', () => {
-    expect(sinkTopics({ config: { topics: 'payments, orders,missing' } }, existing)).toEqual({ topics: ['orders', 'payments'] });
+    expect(sinkTopics({ config: { topics: 'payments, orders,missing' } }, existing)).toEqual({
+      topics: ['orders', 'payments'],
+    });
   });
 
   it('matches topics.regex against the whole topic name, as Java does, leaving out internal topics', () => {
-    expect(sinkTopics({ config: { 'topics.regex': 'orders.*' } }, existing)).toEqual({ topics: ['orders', 'orders-eu', 'orders.v2'] });
+    expect(sinkTopics({ config: { 'topics.regex': 'orders.*' } }, existing)).toEqual({
+      topics: ['orders', 'orders-eu', 'orders.v2'],
+    });
     expect(sinkTopics({ config: { 'topics.regex': 'ord' } }, existing)).toEqual({ topics: [] });
-    expect(sinkTopics({ config: { 'topics.regex': '.*' } }, existing).topics).not.toContain('__consumer_offsets');
+    expect(sinkTopics({ config: { 'topics.regex': '.*' } }, existing).topics).not.toContain(
+      '__consumer_offsets',
+    );
   });
 
   it('names the problem when the subscription cannot be resolved', () => {
-    expect(sinkTopics({ config: { 'topics.regex': '(unclosed' } }, existing).problem).toMatch(/topics\.regex "\(unclosed" is not a regular expression/);
-    expect(sinkTopics({ config: {} }, existing)).toEqual({ topics: [], problem: 'neither topics nor topics.regex is set' });
+    expect(sinkTopics({ config: { 'topics.regex': '(unclosed' } }, existing).problem).toMatch(
+      /topics\.regex "\(unclosed" is not a regular expression/,
+    );
+    expect(sinkTopics({ config: {} }, existing)).toEqual({
+      topics: [],
+      problem: 'neither topics nor topics.regex is set',
+    });
   });
 
   it('plans sinks only, with their reset policy', () => {

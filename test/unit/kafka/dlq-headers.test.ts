@@ -14,7 +14,9 @@ function converterHeaders(): Record<string, Buffer> {
     [HEADER.stage]: b('VALUE_CONVERTER'),
     [HEADER.executingClass]: b('org.apache.kafka.connect.json.JsonConverter'),
     [HEADER.exceptionClass]: b('org.apache.kafka.connect.errors.DataException'),
-    [HEADER.exceptionMessage]: b('Converting byte[] to Kafka Connect data failed due to serialization error: '),
+    [HEADER.exceptionMessage]: b(
+      'Converting byte[] to Kafka Connect data failed due to serialization error: ',
+    ),
     [HEADER.stacktrace]: b('org.apache.kafka.connect.errors.DataException: Converting ...\n\tat ...'),
   };
 }
@@ -58,7 +60,11 @@ describe('parseContext', () => {
   });
 
   it('treats a null exception message header (Throwable with null message) as no message', () => {
-    const ctx = parseContext({ [HEADER.stage]: b('TASK_PUT'), [HEADER.exceptionClass]: b('java.lang.Throwable'), [HEADER.exceptionMessage]: null });
+    const ctx = parseContext({
+      [HEADER.stage]: b('TASK_PUT'),
+      [HEADER.exceptionClass]: b('java.lang.Throwable'),
+      [HEADER.exceptionMessage]: null,
+    });
     expect(ctx.stage).toBe('TASK_PUT');
     expect(ctx.exceptionClass).toBe('java.lang.Throwable');
     expect(ctx.exceptionMessage).toBeUndefined();
@@ -103,7 +109,10 @@ describe('parseContext', () => {
   });
 
   it('cuts a huge exception message and stack trace', () => {
-    const ctx = parseContext({ [HEADER.exceptionMessage]: b('m'.repeat(100_000)), [HEADER.stacktrace]: b('s'.repeat(100_000)) });
+    const ctx = parseContext({
+      [HEADER.exceptionMessage]: b('m'.repeat(100_000)),
+      [HEADER.stacktrace]: b('s'.repeat(100_000)),
+    });
     expect(ctx.exceptionMessage!.length).toBeLessThanOrEqual(1025);
     expect(ctx.stacktrace!.length).toBeLessThanOrEqual(2049);
   });
@@ -112,7 +121,11 @@ describe('parseContext', () => {
 describe('payloadJson', () => {
   it('shows UTF-8 as text and other bytes as base64', () => {
     expect(payloadJson(b('{"a":1}'), 100)).toEqual({ text: '{"a":1}', encoding: 'utf8', truncated: false });
-    expect(payloadJson(Buffer.from([0, 0xff, 1]), 100)).toEqual({ text: 'AP8B', encoding: 'base64', truncated: false });
+    expect(payloadJson(Buffer.from([0, 0xff, 1]), 100)).toEqual({
+      text: 'AP8B',
+      encoding: 'base64',
+      truncated: false,
+    });
     expect(payloadJson(null, 100)).toBeNull();
   });
 

@@ -4,13 +4,24 @@ import { HEADER, type DlqRecordIn } from '../../../src/kafka/dlq-headers.js';
 import { attribute, DlqTally, type TallyOptions } from '../../../src/kafka/dlq-tally.js';
 
 const OPTS: TallyOptions = { maxExceptionClasses: 3, recentRecords: 4, showPayload: false, payloadLimit: 8 };
-const one = (connector: string, topic: string, contextHeaders = true): DlqTarget[] => [{ connector, topic, contextHeaders }];
+const one = (connector: string, topic: string, contextHeaders = true): DlqTarget[] => [
+  { connector, topic, contextHeaders },
+];
 
 let offset = 0;
 function rec(topic: string, h: Record<string, string> = {}, extra: Partial<DlqRecordIn> = {}): DlqRecordIn {
   const headers: Record<string, Buffer> = {};
   for (const [k, v] of Object.entries(h)) headers[k] = Buffer.from(v);
-  return { topic, partition: 0, offset: offset++, timestamp: 1_700_000_000_000 + offset, key: Buffer.from('key-1234567890'), value: Buffer.from('value'), headers, ...extra };
+  return {
+    topic,
+    partition: 0,
+    offset: offset++,
+    timestamp: 1_700_000_000_000 + offset,
+    key: Buffer.from('key-1234567890'),
+    value: Buffer.from('value'),
+    headers,
+    ...extra,
+  };
 }
 const failure = (stage: string, cls: string, connector?: string): Record<string, string> => ({
   [HEADER.stage]: stage,
@@ -27,15 +38,28 @@ describe('DlqTally counts', () => {
     t.add(rec('dlq', failure('TRANSFORMATION', 'org.apache.kafka.connect.errors.DataException')), targets);
     t.add(rec('dlq'), targets);
     expect(t.counts()).toEqual([
-      { connector: 'sink', topic: 'dlq', stage: 'TRANSFORMATION', exceptionClass: 'org.apache.kafka.connect.errors.DataException', count: 1 },
-      { connector: 'sink', topic: 'dlq', stage: 'VALUE_CONVERTER', exceptionClass: 'org.apache.kafka.connect.errors.DataException', count: 2 },
+      {
+        connector: 'sink',
+        topic: 'dlq',
+        stage: 'TRANSFORMATION',
+        exceptionClass: 'org.apache.kafka.connect.errors.DataException',
+        count: 1,
+      },
+      {
+        connector: 'sink',
+        topic: 'dlq',
+        stage: 'VALUE_CONVERTER',
+        exceptionClass: 'org.apache.kafka.connect.errors.DataException',
+        count: 2,
+      },
       { connector: 'sink', topic: 'dlq', stage: 'unknown', exceptionClass: 'unknown', count: 1 },
     ]);
   });
 
   it('folds exception classes past the cap into "other", per connector, and keeps admitted ones', () => {
     const t = new DlqTally(OPTS);
-    for (const c of ['a.A', 'b.B', 'c.C', 'd.D', 'e.E', 'a.A']) t.add(rec('dlq', failure('TASK_PUT', c)), one('s1', 'dlq'));
+    for (const c of ['a.A', 'b.B', 'c.C', 'd.D', 'e.E', 'a.A'])
+      t.add(rec('dlq', failure('TASK_PUT', c)), one('s1', 'dlq'));
     t.add(rec('dlq2', failure('TASK_PUT', 'd.D')), one('s2', 'dlq2'));
     t.add(rec('dlq2'), one('s2', 'dlq2'));
     const s1 = t.counts().filter((c) => c.connector === 's1');
@@ -46,7 +70,12 @@ describe('DlqTally counts', () => {
       ['other', 2],
     ]);
     // Another connector has its own budget; "unknown" does not use it up.
-    expect(t.counts().filter((c) => c.connector === 's2').map((c) => c.exceptionClass)).toEqual(['d.D', 'unknown']);
+    expect(
+      t
+        .counts()
+        .filter((c) => c.connector === 's2')
+        .map((c) => c.exceptionClass),
+    ).toEqual(['d.D', 'unknown']);
   });
 
   it('never keeps more series than the cap however many classes arrive', () => {
@@ -84,16 +113,22 @@ describe('attribution on shared DLQ topics', () => {
   ];
 
   it('trusts the connector.name header when it names a connector of that topic', () => {
-    expect(attribute({ hasContext: true, stage: 'TASK_PUT', exceptionClass: 'x', connector: 'gamma' }, shared)).toBe('gamma');
+    expect(
+      attribute({ hasContext: true, stage: 'TASK_PUT', exceptionClass: 'x', connector: 'gamma' }, shared),
+    ).toBe('gamma');
   });
 
   it('attributes a headerless record to the only sharer without context headers', () => {
-    expect(attribute({ hasContext: false, stage: 'unknown', exceptionClass: 'unknown' }, shared)).toBe('beta');
+    expect(attribute({ hasContext: false, stage: 'unknown', exceptionClass: 'unknown' }, shared)).toBe(
+      'beta',
+    );
   });
 
   it('falls back to the first connector by name when the sharers cannot be told apart', () => {
     const allHeaders = shared.map((s) => ({ ...s, contextHeaders: true }));
-    expect(attribute({ hasContext: false, stage: 'unknown', exceptionClass: 'unknown' }, allHeaders)).toBe('alpha');
+    expect(attribute({ hasContext: false, stage: 'unknown', exceptionClass: 'unknown' }, allHeaders)).toBe(
+      'alpha',
+    );
   });
 
   it('counts nobody for a record naming a connector not configured with the topic', () => {
@@ -107,7 +142,11 @@ describe('attribution on shared DLQ topics', () => {
 describe('recent records for /api/v1/dlq', () => {
   it('keeps the last N per connector, newest first, without payload by default', () => {
     const t = new DlqTally(OPTS);
-    for (let i = 0; i < 7; i++) t.add(rec('dlq', { ...failure('VALUE_CONVERTER', 'x.E'), [HEADER.exceptionMessage]: `m${i}` }), one('s', 'dlq'));
+    for (let i = 0; i < 7; i++)
+      t.add(
+        rec('dlq', { ...failure('VALUE_CONVERTER', 'x.E'), [HEADER.exceptionMessage]: `m${i}` }),
+        one('s', 'dlq'),
+      );
     const recent = t.recent().get('s')!;
     expect(recent.map((r) => r.exceptionMessage)).toEqual(['m6', 'm5', 'm4', 'm3']);
     expect(recent[0]).not.toHaveProperty('key');

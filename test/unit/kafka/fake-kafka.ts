@@ -1,6 +1,13 @@
 /** An in-memory Kafka behind the KafkaSource interface: topics, records with headers, group offsets. */
-import type { ClusterMetadata, FetchRequest, KafkaSource, OffsetsResult, TopicLayout } from '../../../src/kafka/connection.js';
-import type { WireFetchResponse, WireRecord } from '../../../src/kafka/kafkajs-internal.js';
+import type {
+  ClusterMetadata,
+  FetchRequest,
+  FetchResult,
+  KafkaSource,
+  OffsetsResult,
+  TopicLayout,
+} from '../../../src/kafka/connection.js';
+import type { WireRecord } from '../../../src/kafka/kafkajs-internal.js';
 
 interface FakeRecord {
   offset: number;
@@ -14,12 +21,19 @@ export class FakeKafka implements KafkaSource {
   readonly topics = new Map<string, { start: number[]; records: FakeRecord[][] }>();
   readonly groups = new Map<string, Map<string, Map<number, number>>>();
   down = false;
+  /** Topics whose partitions have no leader (an offline broker). */
+  readonly offline = new Set<string>();
+  /** Runs before each fetch is answered (to change the log between ListOffsets and Fetch). */
+  beforeFetch: (() => void) | undefined;
   calls = { metadata: 0, listOffsets: 0, committedOffsets: 0, fetch: 0 };
   /** Partitions asked for in fetches, as `topic/partition@offset`. */
   fetched: string[] = [];
 
   createTopic(topic: string, partitions = 1): void {
-    this.topics.set(topic, { start: new Array<number>(partitions).fill(0), records: Array.from({ length: partitions }, () => []) });
+    this.topics.set(topic, {
+      start: new Array<number>(partitions).fill(0),
+      records: Array.from({ length: partitions }, () => []),
+    });
   }
 
   deleteTopic(topic: string): void {
@@ -33,7 +47,13 @@ export class FakeKafka implements KafkaSource {
     const h: Record<string, Buffer> = {};
     for (const [k, v] of Object.entries(headers)) h[k] = Buffer.from(v);
     const offset = (log[log.length - 1]?.offset ?? t.start[partition]! - 1) + 1;
-    log.push({ offset, timestamp: 1_700_000_000_000 + offset, key: null, value: Buffer.from(value), headers: h });
+    log.push({
+      offset,
+      timestamp: 1_700_000_000_000 + offset,
+      key: null,
+      value: Buffer.from(value),
+      headers: h,
+    });
   }
 
   /** Retention: records below `offset` are gone. */
@@ -58,14 +78,22 @@ export class FakeKafka implements KafkaSource {
   }
 
   private check(): void {
-    if (this.down) throw Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'), { name: 'KafkaJSConnectionError' });
+    if (this.down)
+      throw Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9'), {
+        name: 'KafkaJSConnectionError',
+      });
   }
 
   async metadata(): Promise<ClusterMetadata> {
     this.calls.metadata++;
     this.check();
     const topics = new Map<string, TopicLayout>();
-    for (const [topic, t] of this.topics) topics.set(topic, { topic, leaders: new Map(t.start.map((_, i) => [i, 1])) });
+    for (const [topic, t] of this.topics) {
+      topics.set(topic, {
+        topic,
+        leaders: new Map(t.start.map((_, i) => [i, this.offline.has(topic) ? -1 : 1])),
+      });
+    }
     return { topics };
   }
 
@@ -76,52 +104,72 @@ export class FakeKafka implements KafkaSource {
     const failed = new Map<string, string>();
     for (const l of topics) {
       const t = this.topics.get(l.topic);
-      if (!t) {
-        failed.set(l.topic, 'UNKNOWN_TOPIC_OR_PARTITION');
+      if (!t || [...l.leaders.values()].some((x) => x < 0)) {
+        failed.set(l.topic, t ? 'a partition has no leader' : 'UNKNOWN_TOPIC_OR_PARTITION');
         continue;
       }
-      offsets.set(l.topic, new Map([...l.leaders.keys()].map((p) => [p, which === 'earliest' ? t.start[p]! : this.end(l.topic, p)])));
+      offsets.set(
+        l.topic,
+        new Map(
+          [...l.leaders.keys()].map((p) => [p, which === 'earliest' ? t.start[p]! : this.end(l.topic, p)]),
+        ),
+      );
     }
     return { offsets, failed };
   }
 
-  async committedOffsets(groups: readonly { groupId: string; topics: readonly TopicLayout[] }[]): Promise<Map<string, Map<string, Map<number, number>> | Error>> {
+  async committedOffsets(
+    groups: readonly { groupId: string; topics: readonly TopicLayout[] }[],
+  ): Promise<Map<string, Map<string, Map<number, number>> | Error>> {
     this.calls.committedOffsets++;
     this.check();
     const out = new Map<string, Map<string, Map<number, number>> | Error>();
     for (const g of groups) {
       const m = new Map<string, Map<number, number>>();
       for (const l of g.topics) {
-        m.set(l.topic, new Map([...l.leaders.keys()].map((p) => [p, this.groups.get(g.groupId)?.get(l.topic)?.get(p) ?? -1])));
+        m.set(
+          l.topic,
+          new Map(
+            [...l.leaders.keys()].map((p) => [p, this.groups.get(g.groupId)?.get(l.topic)?.get(p) ?? -1]),
+          ),
+        );
       }
       out.set(g.groupId, m);
     }
     return out;
   }
 
-  async fetch(requests: readonly FetchRequest[]): Promise<{ responses: WireFetchResponse['responses']; failed: { leader: number; error: unknown }[] }> {
+  async fetch(requests: readonly FetchRequest[]): Promise<FetchResult> {
     this.calls.fetch++;
     this.check();
-    const byTopic = new Map<string, { partition: number; errorCode: number; highWatermark: string; messages: WireRecord[] }[]>();
+    this.beforeFetch?.();
+    const byTopic = new Map<
+      string,
+      { partition: number; errorCode: number; highWatermark: string; messages: WireRecord[] }[]
+    >();
     for (const r of requests) {
       this.fetched.push(`${r.topic}/${r.partition}@${r.offset}`);
       const t = this.topics.get(r.topic)!;
+      const arr = byTopic.get(r.topic) ?? [];
+      byTopic.set(r.topic, arr);
+      const highWatermark = String(this.end(r.topic, r.partition));
       if (r.offset < t.start[r.partition]!) {
-        const error = Object.assign(new Error('offset out of range'), { name: 'KafkaJSOffsetOutOfRange', topic: r.topic, partition: r.partition });
-        return { responses: [], failed: [{ leader: 1, error }] };
+        arr.push({ partition: r.partition, errorCode: 1, highWatermark, messages: [] }); // OFFSET_OUT_OF_RANGE
+        continue;
       }
       // Like a broker: a few records at a time, starting at the batch containing the offset.
       const messages = t.records[r.partition]!.filter((m) => m.offset >= r.offset - 1).slice(0, 3);
-      const arr = byTopic.get(r.topic) ?? [];
       arr.push({
         partition: r.partition,
         errorCode: 0,
-        highWatermark: String(this.end(r.topic, r.partition)),
+        highWatermark,
         messages: messages.map((m) => ({ ...m, offset: String(m.offset), timestamp: String(m.timestamp) })),
       });
-      byTopic.set(r.topic, arr);
     }
-    return { responses: [...byTopic].map(([topicName, partitions]) => ({ topicName, partitions })), failed: [] };
+    return {
+      responses: [...byTopic].map(([topicName, partitions]) => ({ topicName, partitions })),
+      failed: [],
+    };
   }
 
   async close(): Promise<void> {}

@@ -14,7 +14,12 @@ describe('topicLag', () => {
   });
 
   it('counts a partition with nothing committed from its start offset (auto.offset.reset=earliest)', () => {
-    expect(topicLag([{ start: 40, end: 100 }, { start: 0, end: 7, committed: -1 }])).toEqual({ lag: 67, committed: 0 });
+    expect(
+      topicLag([
+        { start: 40, end: 100 },
+        { start: 0, end: 7, committed: -1 },
+      ]),
+    ).toEqual({ lag: 67, committed: 0 });
   });
 
   it('counts it as 0 when the sink resets to latest', () => {
@@ -28,12 +33,10 @@ describe('topicLag', () => {
   });
 
   it('property: with committed offsets within [start, end], lag + committed = Σ end and lag ≥ 0', () => {
-    const partition = fc
-      .tuple(fc.nat(1_000_000), fc.nat(1_000_000), fc.nat(1_000_000))
-      .map(([a, b, c]) => {
-        const [start, committed, end] = [a, b, c].sort((x, y) => x - y) as [number, number, number];
-        return { start, committed, end };
-      });
+    const partition = fc.tuple(fc.nat(1_000_000), fc.nat(1_000_000), fc.nat(1_000_000)).map(([a, b, c]) => {
+      const [start, committed, end] = [a, b, c].sort((x, y) => x - y) as [number, number, number];
+      return { start, committed, end };
+    });
     fc.assert(
       fc.property(fc.array(partition, { maxLength: 50 }), (parts) => {
         const l = topicLag(parts);
@@ -44,8 +47,18 @@ describe('topicLag', () => {
   });
 
   it('property: lag never negative, whatever the offsets', () => {
-    const any = fc.record({ start: fc.integer({ min: 0, max: 1e9 }), end: fc.integer({ min: 0, max: 1e9 }), committed: fc.integer({ min: -1, max: 1e9 }) });
-    fc.assert(fc.property(fc.array(any, { maxLength: 20 }), fc.boolean(), (parts, latest) => topicLag(parts, latest).lag >= 0));
+    const any = fc.record({
+      start: fc.integer({ min: 0, max: 1e9 }),
+      end: fc.integer({ min: 0, max: 1e9 }),
+      committed: fc.integer({ min: -1, max: 1e9 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(any, { maxLength: 20 }),
+        fc.boolean(),
+        (parts, latest) => topicLag(parts, latest).lag >= 0,
+      ),
+    );
   });
 });
 
