@@ -7,7 +7,7 @@ import type { ClusterConfig, Config } from './config/schema.js';
 import type { ConnectClient } from './connect/client.js';
 import { connectClientFor } from './connect/factory.js';
 import { ExpositionCache } from './exposition/cache.js';
-import { renderCluster } from './exposition/render.js';
+import { ClusterRenderer } from './exposition/render.js';
 import { startHttpServer, type JsonRoute, type RunningServer } from './http/server.js';
 import { statusJson } from './http/status.js';
 import type { KafkaReader } from './kafka/reader.js';
@@ -38,6 +38,7 @@ export class Sentinel {
   private readonly registry = new Registry();
   private server: RunningServer | undefined;
   private readonly snapshots: (ClusterSnapshot | undefined)[] = [];
+  private readonly renderers = new Map<string, ClusterRenderer>();
 
   constructor(
     readonly config: Config,
@@ -131,7 +132,12 @@ export class Sentinel {
     try {
       // Process metrics are refreshed with each poll so a scrape never renders anything.
       await this.refreshProcessMetrics(false);
-      this.cache.setCluster(snapshot.cluster, renderCluster(snapshot));
+      let renderer = this.renderers.get(snapshot.cluster);
+      if (!renderer) {
+        renderer = new ClusterRenderer();
+        this.renderers.set(snapshot.cluster, renderer);
+      }
+      this.cache.setCluster(snapshot.cluster, renderer.render(snapshot));
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
     }

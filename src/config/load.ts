@@ -346,7 +346,6 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
     web: { ...(host ? { host } : {}), port, telemetryPath, ...(webConfigFile ? { configFile: webConfigFile } : {}) },
     notify: { webhookUrls: g.list('notify.webhookUrls'), timeoutMs: g.num('notify.timeout'), queueSize: g.num('notify.queueSize') },
     dlq: {
-      groupId: g.str('dlq.groupId') ?? 'connect-sentinel-dlq',
       maxExceptionClasses: g.num('dlq.maxExceptionClasses'),
       backlogPerPartition: g.num('dlq.backlogPerPartition'),
       recentRecords: g.num('dlq.recentRecords'),

@@ -84,7 +84,6 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'notify.timeout', scope: 'global', kind: DUR, flag: 'notify.timeout', default: '5s', help: 'Timeout of one webhook delivery.' },
   { key: 'notify.queueSize', scope: 'global', kind: { t: 'int', min: 1 }, flag: 'notify.queue-size', default: 1000, help: 'Events kept while receivers are slow; the oldest are dropped beyond.' },
 
-  { key: 'dlq.groupId', scope: 'global', kind: S, flag: 'dlq.group-id', default: 'connect-sentinel-dlq', help: 'Consumer group id of the DLQ reader (never commits on Connect\'s groups).' },
   { key: 'dlq.maxExceptionClasses', scope: 'global', kind: { t: 'int', min: 1 }, flag: 'dlq.max-exception-classes', default: 20, help: 'Distinct exception classes per connector before the rest fold into "other".' },
   { key: 'dlq.backlogPerPartition', scope: 'global', kind: { t: 'int', min: 0 }, flag: 'dlq.backlog-per-partition', default: 100, help: 'On start, how many existing records per DLQ partition are read.' },
   { key: 'dlq.recentRecords', scope: 'global', kind: { t: 'int', min: 0 }, flag: 'dlq.recent-records', default: 20, help: 'Errant records kept per connector for /api/v1/dlq.' },
@@ -141,7 +140,6 @@ export interface Config {
   readonly web: { readonly host?: string; readonly port: number; readonly telemetryPath: string; readonly configFile?: string };
   readonly notify: { readonly webhookUrls: readonly string[]; readonly timeoutMs: number; readonly queueSize: number };
   readonly dlq: {
-    readonly groupId: string;
     readonly maxExceptionClasses: number;
     readonly backlogPerPartition: number;
     readonly recentRecords: number;

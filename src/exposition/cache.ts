@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { gzip, gzipSync } from 'node:zlib';
 import { FAMILIES } from './families.js';
 import type { Fragments } from './render.js';
 import { escapeHelp, escapeLabelValue } from './text.js';
@@ -10,13 +10,16 @@ export interface BuildInfo {
 
 /**
  * Holds the rendered exposition. Pollers hand in each cluster's fragments after a poll; the body is
- * assembled then, so a scrape only writes a ready buffer (and a gzip of it, made once on first demand).
+ * assembled then, so a scrape only writes a ready buffer. The gzip of each body is made once, off the
+ * event loop, right after it is assembled; until it is ready a gzip scrape gets the previous body's gzip
+ * (a complete exposition one poll older), so no scrape ever waits for compression.
  */
 export class ExpositionCache {
   private readonly clusters = new Map<string, Fragments>();
   private extra = '';
   private body: Buffer = Buffer.alloc(0);
   private gzipped: Buffer | undefined;
+  private version = 0;
   private readonly buildInfoLine: string;
   /** Times the body was assembled: once per poll, never per scrape. */
   assembles = 0;
@@ -53,6 +56,13 @@ export class ExpositionCache {
     return this.gzipped;
   }
 
+  private compress(): void {
+    const version = this.version;
+    gzip(this.body, { level: 1 }, (err, out) => {
+      if (!err && version === this.version) this.gzipped = out;
+    });
+  }
+
   private assemble(): void {
     const names = [...this.clusters.keys()].sort();
     const parts: string[] = [];
@@ -73,7 +83,8 @@ export class ExpositionCache {
     }
     parts.push(this.extra);
     this.body = Buffer.from(parts.join(''), 'utf8');
-    this.gzipped = undefined;
+    this.version++;
     this.assembles++;
+    this.compress();
   }
 }

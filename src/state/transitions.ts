@@ -32,11 +32,16 @@ export function countFailures(
     let n = counters.connectors.get(c.name) ?? 0;
     if (c.state === 'FAILED' && before?.state !== 'FAILED') n++;
     connectors.set(c.name, n);
-    const prevTasks = new Map(before?.tasks.map((t) => [t.id, t.state]) ?? []);
-    for (const t of c.tasks) {
+    const prevTasks = before?.tasks ?? [];
+    for (let i = 0; i < c.tasks.length; i++) {
+      const t = c.tasks[i] as (typeof c.tasks)[number];
       const key = taskKey(c.name, t.id);
       let m = counters.tasks.get(key) ?? 0;
-      if (t.state === 'FAILED' && prevTasks.get(t.id) !== 'FAILED') m++;
+      if (t.state === 'FAILED') {
+        // Tasks are sorted by id, so the same task is almost always at the same position: no map per poll.
+        const p = prevTasks[i]?.id === t.id ? prevTasks[i] : prevTasks.find((x) => x.id === t.id);
+        if (p?.state !== 'FAILED') m++;
+      }
       tasks.set(key, m);
     }
   }
