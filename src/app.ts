@@ -131,6 +131,8 @@ export class Sentinel {
   private async publish(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): Promise<void> {
     try {
       // Process metrics are refreshed with each poll so a scrape never renders anything.
+      // In a task of its own, not the one that parsed the answer: scrapes get served in between.
+      await new Promise((r) => setImmediate(r));
       await this.refreshProcessMetrics(false);
       let renderer = this.renderers.get(snapshot.cluster);
       if (!renderer) {

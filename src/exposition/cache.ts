@@ -16,18 +16,19 @@ export interface BuildInfo {
  */
 export class ExpositionCache {
   private readonly clusters = new Map<string, Fragments>();
-  private extra = '';
+  private extra = Buffer.alloc(0);
   private body: Buffer = Buffer.alloc(0);
   private gzipped: Buffer | undefined;
   private version = 0;
-  private readonly buildInfoLine: string;
+  private readonly buildInfoLine: Buffer;
   /** Times the body was assembled: once per poll, never per scrape. */
   assembles = 0;
 
   constructor(build: BuildInfo) {
-    this.buildInfoLine =
+    this.buildInfoLine = Buffer.from(
       `connect_sentinel_build_info{version="${escapeLabelValue(build.version)}",` +
-      `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`;
+      `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`,
+    );
     this.assemble();
   }
 
@@ -43,7 +44,7 @@ export class ExpositionCache {
 
   /** Text appended after our families (process metrics), refreshed by the caller. */
   setExtra(text: string, assemble = true): void {
-    this.extra = text;
+    this.extra = Buffer.from(text);
     if (assemble) this.assemble();
   }
 
@@ -65,9 +66,9 @@ export class ExpositionCache {
 
   private assemble(): void {
     const names = [...this.clusters.keys()].sort();
-    const parts: string[] = [];
+    const parts: Buffer[] = [];
     for (const fam of FAMILIES) {
-      const header = `# HELP ${fam.name} ${escapeHelp(fam.help)}\n# TYPE ${fam.name} ${fam.type}\n`;
+      const header = HEADERS.get(fam.name) as Buffer;
       if (!fam.perCluster) {
         parts.push(header, this.buildInfoLine);
         continue;
@@ -75,16 +76,20 @@ export class ExpositionCache {
       let any = false;
       for (const name of names) {
         const frag = this.clusters.get(name)?.[fam.name];
-        if (frag === undefined || frag === '') continue;
+        if (frag === undefined || frag.length === 0) continue;
         if (!any) parts.push(header);
         any = true;
-        parts.push(frag);
+        for (const b of frag) parts.push(b);
       }
     }
     parts.push(this.extra);
-    this.body = Buffer.from(parts.join(''), 'utf8');
+    this.body = Buffer.concat(parts);
     this.version++;
     this.assembles++;
     this.compress();
   }
 }
+
+const HEADERS = new Map(
+  FAMILIES.map((f) => [f.name, Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`)]),
+);

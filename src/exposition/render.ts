@@ -1,5 +1,6 @@
 /**
- * Snapshot → metric text fragments, one string per family. Pure; runs once per poll, never per scrape.
+ * Snapshot → metric text fragments: for each family, the encoded lines of one cluster. Runs once per poll,
+ * never per scrape; a connector's lines are encoded again only when something they show changed.
  */
 import { errorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../connect/types.js';
@@ -7,7 +8,7 @@ import { taskKey, type ClusterSnapshot, type SourceHealth } from '../state/snaps
 import type { FamilyName } from './families.js';
 import { escapeLabelValue as esc, formatValue } from './text.js';
 
-export type Fragments = Partial<Record<FamilyName, string>>;
+export type Fragments = Partial<Record<FamilyName, readonly Buffer[]>>;
 
 class FragmentBuilder {
   private readonly lines = new Map<FamilyName, string[]>();
@@ -25,7 +26,7 @@ class FragmentBuilder {
 
   build(): Fragments {
     const out: Fragments = {};
-    for (const [family, arr] of this.lines) out[family] = arr.join('');
+    for (const [family, arr] of this.lines) out[family] = [Buffer.from(arr.join(''))];
     return out;
   }
 }
@@ -43,6 +44,7 @@ const PER_CONNECTOR = [
 ] as const satisfies readonly FamilyName[];
 type ConnectorFamily = (typeof PER_CONNECTOR)[number];
 type ConnectorLines = Record<ConnectorFamily, string>;
+type ConnectorBuffers = Partial<Record<ConnectorFamily, Buffer>>;
 
 /** Everything a connector's lines depend on; equal fingerprints give equal lines. */
 function fingerprint(c: ConnectorView, s: ClusterSnapshot): string {
@@ -124,7 +126,7 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
  */
 export class ClusterRenderer {
   private label = '';
-  private memo = new Map<string, { key: string; lines: ConnectorLines }>();
+  private memo = new Map<string, { key: string; lines: ConnectorBuffers }>();
   /** Connectors rendered anew by the latest call. */
   rendered = 0;
 
@@ -136,25 +138,28 @@ export class ClusterRenderer {
     }
     const b = new FragmentBuilder(cl);
     renderClusterLevel(b, s);
-    const chunks = Object.fromEntries(PER_CONNECTOR.map((f) => [f, [] as string[]])) as Record<ConnectorFamily, string[]>;
-    const next = new Map<string, { key: string; lines: ConnectorLines }>();
+    const chunks = Object.fromEntries(PER_CONNECTOR.map((f) => [f, [] as Buffer[]])) as Record<ConnectorFamily, Buffer[]>;
+    const next = new Map<string, { key: string; lines: ConnectorBuffers }>();
     this.rendered = 0;
     for (const c of s.connect.connectors) {
       const key = fingerprint(c, s);
       let entry = this.memo.get(c.name);
       if (entry?.key !== key) {
-        entry = { key, lines: renderConnector(cl, c, s) };
+        const text = renderConnector(cl, c, s);
+        const lines: ConnectorBuffers = {};
+        for (const f of PER_CONNECTOR) if (text[f] !== '') lines[f] = Buffer.from(text[f]);
+        entry = { key, lines };
         this.rendered++;
       }
       next.set(c.name, entry);
       for (const f of PER_CONNECTOR) {
-        const text = entry.lines[f];
-        if (text !== '') chunks[f].push(text);
+        const buf = entry.lines[f];
+        if (buf !== undefined) chunks[f].push(buf);
       }
     }
     this.memo = next;
     const out = b.build();
-    for (const f of PER_CONNECTOR) if (chunks[f].length > 0) out[f] = chunks[f].join('');
+    for (const f of PER_CONNECTOR) if (chunks[f].length > 0) out[f] = chunks[f];
     return out;
   }
 }

@@ -151,3 +151,30 @@ describe('odd connector names', () => {
     expect(r.output).toBe('');
   });
 });
+
+describe('ClusterRenderer memo', () => {
+  test('re-renders only the connectors that changed, and the output equals a fresh rendering', async () => {
+    const { ClusterRenderer } = await import('../../../src/exposition/render.js');
+    const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) => a.name.localeCompare(b.name));
+    const renderer = new ClusterRenderer();
+    const text = (f: ReturnType<typeof renderCluster>) => {
+      const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+      cache.setCluster('prod', f);
+      return cache.text.toString('utf8');
+    };
+    const first = snapshotOf('prod', connectors);
+    expect(text(renderer.render(first))).toBe(text(renderCluster(first)));
+    expect(renderer.rendered).toBe(3);
+    expect(text(renderer.render(first))).toBe(text(renderCluster(first)));
+    expect(renderer.rendered).toBe(0);
+    // One task changes state: only its connector is rendered again, and the counters follow.
+    const changed = connectors.map((c) =>
+      c.name === 'file-sink' ? { ...c, tasks: c.tasks.map((t) => ({ ...t, state: 'FAILED' })) } : c,
+    );
+    const second = { ...first, connect: { ...first.connect, connectors: changed }, failures: countFailures(connectors, changed, first.failures) };
+    const out = text(renderer.render(second));
+    expect(renderer.rendered).toBe(1);
+    expect(out).toBe(text(renderCluster(second)));
+    expect(value(out, 'kafka_connect_task_failures_total', { connector: 'file-sink', task: '0' })).toBe(1);
+  });
+});

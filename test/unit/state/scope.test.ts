@@ -98,7 +98,9 @@ function snapshot(connectors: ConnectorView[]): ClusterSnapshot {
 }
 
 function render(connectors: ConnectorView[]): string {
-  return Object.values(renderCluster(snapshot(connectors))).join('');
+  return Object.values(renderCluster(snapshot(connectors)))
+    .map((bufs) => Buffer.concat(bufs ?? []).toString('utf8'))
+    .join('');
 }
 
 const STATES = ['RUNNING', 'FAILED', 'PAUSED', 'UNASSIGNED'];
