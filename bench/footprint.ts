@@ -51,14 +51,13 @@ async function observe(server: Child, url: string): Promise<Figures> {
   return { ...(await server.call<Omit<Figures, 'scrapes'>>('stats')), scrapes };
 }
 
-export async function benchFootprint(): Promise<{ ours: Figures; proto: Figures; base: Figures }> {
+export async function benchFootprint(): Promise<{ ours: Figures; base: Figures }> {
   console.log(
     `\n## 4. RSS and event-loop delay at ${CONNECTORS} connectors × ${TASKS} tasks ` +
       `(poll every ${POLL_MS / 1000} s, a gzip scrape every ${SCRAPE_EVERY_MS / 1000} s, ${WINDOW_MS / 1000} s each)`,
   );
   const sim = await spawnChild('./sim-process.ts');
   let ours: Figures;
-  let proto: Figures;
   let base: Figures;
   try {
     const simUrl = await sim.call<string>('start', { connectors: CONNECTORS, tasksPerConnector: TASKS });
@@ -72,17 +71,6 @@ export async function benchFootprint(): Promise<{ ours: Figures; proto: Figures;
       await s.call('stop');
     } finally {
       await s.close();
-    }
-    const p = await spawnChild('../proto/sentinel-memo-process.ts');
-    try {
-      const { url } = await p.call<{ url: string }>('start', simUrl, {
-        intervalMs: POLL_MS,
-        timeoutMs: 30_000,
-      });
-      proto = await observe(p, url);
-      await p.call('stop');
-    } finally {
-      await p.close();
     }
     const b = await spawnChild('./promclient-process.ts');
     try {
@@ -99,7 +87,6 @@ export async function benchFootprint(): Promise<{ ours: Figures; proto: Figures;
     ['server', 'polls', 'scrapes', 'RSS MB', 'max RSS MB', 'heap MB', 'delay p50 ms', 'p99 ms', 'max ms'],
     ...[
       ['sentinel', ours],
-      ['prototype: memo + async gzip', proto],
       ['prom-client per scrape', base],
     ].map(([name, f]) => {
       const x = f as Figures;
@@ -131,9 +118,5 @@ export async function benchFootprint(): Promise<{ ours: Figures; proto: Figures;
     `  target event-loop delay < 100 ms: p99 ${ours.delay.p99 < 100 ? 'MET' : 'MISSED'} (${ms(ours.delay.p99)} ms), ` +
       `max ${ours.delay.max < 100 ? 'MET' : 'MISSED'} (${ms(ours.delay.max)} ms: the longest single block, once per poll)`,
   );
-  console.log(
-    `  prototype (bench/proto/sentinel-memo-process.ts) vs sentinel: max RSS ${mb(proto.maxRssBytes)} vs ${mb(ours.maxRssBytes)} MB, ` +
-      `delay p99 ${ms(proto.delay.p99)} vs ${ms(ours.delay.p99)} ms, max ${ms(proto.delay.max)} vs ${ms(ours.delay.max)} ms`,
-  );
-  return { ours, proto, base };
+  return { ours, base };
 }

@@ -42,12 +42,10 @@ async function main(): Promise<void> {
     await producer.connect();
     for (let i = 0; i < n; i += 100) {
       await producer.sendBatch({
-        topicMessages: topics
-          .slice(i, i + 100)
-          .map((topic) => ({
-            topic,
-            messages: Array.from({ length: RECORDS }, (_, k) => ({ value: `r${k}` })),
-          })),
+        topicMessages: topics.slice(i, i + 100).map((topic) => ({
+          topic,
+          messages: Array.from({ length: RECORDS }, (_, k) => ({ value: `r${k}` })),
+        })),
       });
     }
     await producer.disconnect();

@@ -131,8 +131,9 @@ export class Sentinel {
   private async publish(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): Promise<void> {
     try {
       // Process metrics are refreshed with each poll so a scrape never renders anything.
-      // In a task of its own, not the one that parsed the answer: scrapes get served in between.
-      await new Promise((r) => setImmediate(r));
+      // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile are served
+      // first (an immediate queued from an I/O callback runs before the next I/O poll, so yield twice).
+      await yieldToIo();
       await this.refreshProcessMetrics(false);
       let renderer = this.renderers.get(snapshot.cluster);
       if (!renderer) {
@@ -154,4 +155,9 @@ export class Sentinel {
     const text = (await this.registry.metrics()).replace(/\n{2,}/g, '\n');
     this.cache.setExtra(text, assemble);
   }
+}
+
+/** Lets one round of pending I/O (scrapes) run before continuing. */
+export function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }

@@ -42,35 +42,58 @@ export function parseNameList(body: unknown, path: string): string[] {
   return body;
 }
 
-export function parseStatus(body: unknown, path: string): ConnectorStatus {
-  if (!isObject(body)) throw new ConnectResponseError(path, 'status is not a JSON object');
+function fail(path: string, message: string): never {
+  throw new ConnectResponseError(path, message);
+}
+
+/**
+ * The tasks of a status, sorted by id. Runs for every task of every connector in every poll, so it builds
+ * no message string unless it throws and sorts only when the worker did not list the tasks in order.
+ */
+function parseTasks(raw: unknown, name: string, path: string): TaskStatus[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) fail(path, `status of "${name}" has tasks that are not a list`);
+  const tasks: TaskStatus[] = [];
+  let sorted = true;
+  for (let i = 0; i < raw.length; i++) {
+    const t: unknown = raw[i];
+    if (!isObject(t) || typeof t.id !== 'number' || !Number.isInteger(t.id)) {
+      fail(path, `status of "${name}" has a task #${i} without an integer id`);
+    }
+    const id = t.id;
+    const state = t.state;
+    if (typeof state !== 'string') fail(path, `tasks[${i}].state is not a string`);
+    const workerId = typeof t.worker_id === 'string' ? t.worker_id : '';
+    const trace = optStr(t, 'trace');
+    if (i > 0 && (tasks[i - 1] as TaskStatus).id > id) sorted = false;
+    tasks.push(trace === undefined ? { id, state, workerId } : { id, state, workerId, trace });
+  }
+  // Array.prototype.sort is stable: sorting tasks already in order would leave them as they are.
+  if (!sorted) tasks.sort((a, b) => a.id - b.id);
+  return tasks;
+}
+
+/** The status fields, checked in the order parseStatus reports errors. */
+function statusFields(
+  body: Json,
+  path: string,
+): { name: string; state: string; workerId: string; trace: string | undefined; tasks: TaskStatus[] } {
   const name = str(body, 'name', path, 'status');
   const connector = body.connector;
-  if (!isObject(connector)) throw new ConnectResponseError(path, `status of "${name}" has no connector object`);
-  const rawTasks = body.tasks ?? [];
-  if (!Array.isArray(rawTasks)) throw new ConnectResponseError(path, `status of "${name}" has tasks that are not a list`);
-  const tasks: TaskStatus[] = rawTasks.map((t, i) => {
-    if (!isObject(t) || typeof t.id !== 'number' || !Number.isInteger(t.id)) {
-      throw new ConnectResponseError(path, `status of "${name}" has a task #${i} without an integer id`);
-    }
-    const trace = optStr(t, 'trace');
-    return {
-      id: t.id,
-      state: str(t, 'state', path, `tasks[${i}]`),
-      workerId: typeof t.worker_id === 'string' ? t.worker_id : '',
-      ...(trace === undefined ? {} : { trace }),
-    };
-  });
-  tasks.sort((a, b) => a.id - b.id);
-  const trace = optStr(connector, 'trace');
-  return {
-    name,
-    type: connectorType(body.type),
-    state: str(connector, 'state', path, 'connector'),
-    workerId: typeof connector.worker_id === 'string' ? connector.worker_id : '',
-    ...(trace === undefined ? {} : { trace }),
-    tasks,
-  };
+  if (!isObject(connector)) fail(path, `status of "${name}" has no connector object`);
+  const tasks = parseTasks(body.tasks, name, path);
+  const state = str(connector, 'state', path, 'connector');
+  const workerId = typeof connector.worker_id === 'string' ? connector.worker_id : '';
+  return { name, state, workerId, trace: optStr(connector, 'trace'), tasks };
+}
+
+export function parseStatus(body: unknown, path: string): ConnectorStatus {
+  if (!isObject(body)) fail(path, 'status is not a JSON object');
+  const { name, state, workerId, trace, tasks } = statusFields(body, path);
+  const type = connectorType(body.type);
+  return trace === undefined
+    ? { name, type, state, workerId, tasks }
+    : { name, type, state, workerId, trace, tasks };
 }
 
 export interface ConnectorInfo {
@@ -79,18 +102,25 @@ export interface ConnectorInfo {
   readonly config: Readonly<Record<string, string>>;
 }
 
-export function parseInfo(body: unknown, path: string): ConnectorInfo {
-  if (!isObject(body)) throw new ConnectResponseError(path, 'info is not a JSON object');
-  const name = str(body, 'name', path, 'info');
-  const rawConfig = body.config;
-  if (!isObject(rawConfig)) throw new ConnectResponseError(path, `info of "${name}" has no config object`);
+function parseConfig(body: Json, name: string, path: string): Record<string, string> {
+  const raw = body.config;
+  if (!isObject(raw)) fail(path, `info of "${name}" has no config object`);
   const config: Record<string, string> = {};
-  for (const [k, v] of Object.entries(rawConfig)) {
+  // for…in with hasOwn: the own enumerable keys in Object.entries' order, without an array of pairs.
+  for (const k in raw) {
+    if (!Object.hasOwn(raw, k)) continue;
+    const v = raw[k];
     // Connect returns config values as strings; be tolerant of a proxy that turned them into JSON scalars.
     if (typeof v === 'string') config[k] = v;
     else if (typeof v === 'number' || typeof v === 'boolean') config[k] = String(v);
   }
-  return { name, type: connectorType(body.type), config };
+  return config;
+}
+
+export function parseInfo(body: unknown, path: string): ConnectorInfo {
+  if (!isObject(body)) fail(path, 'info is not a JSON object');
+  const name = str(body, 'name', path, 'info');
+  return { name, type: connectorType(body.type), config: parseConfig(body, name, path) };
 }
 
 export function joinView(status: ConnectorStatus, info: ConnectorInfo): ConnectorView {
@@ -101,6 +131,22 @@ export function joinView(status: ConnectorStatus, info: ConnectorInfo): Connecto
     className: info.config['connector.class'] ?? '',
     config: info.config,
   };
+}
+
+/**
+ * What `joinView(parseStatus(status), parseInfo(info))` returns (the same fields in the same order, the same
+ * errors), without the intermediate objects and the spread: it runs for every connector in every poll.
+ */
+function parseView(status: Json, info: Json, path: string): ConnectorView {
+  const { name, state, workerId, trace, tasks } = statusFields(status, path);
+  const statusType = connectorType(status.type);
+  const infoName = str(info, 'name', path, 'info');
+  const config = parseConfig(info, infoName, path);
+  const type = statusType !== 'unknown' ? statusType : connectorType(info.type);
+  const className = config['connector.class'] ?? '';
+  return trace === undefined
+    ? { name, type, state, workerId, tasks, className, config }
+    : { name, type, state, workerId, trace, tasks, className, config };
 }
 
 export interface ExpandedAnswer {
@@ -116,15 +162,17 @@ export interface ExpandedAnswer {
  */
 export function parseExpanded(body: unknown, path: string): ExpandedAnswer | undefined {
   if (Array.isArray(body)) return undefined;
-  if (!isObject(body)) throw new ConnectResponseError(path, 'expected a JSON object keyed by connector name');
+  if (!isObject(body)) fail(path, 'expected a JSON object keyed by connector name');
   const connectors: ConnectorView[] = [];
   const incomplete: string[] = [];
-  for (const [name, entry] of Object.entries(body)) {
+  for (const name in body) {
+    if (!Object.hasOwn(body, name)) continue;
+    const entry = body[name];
     if (!isObject(entry) || !isObject(entry.status) || !isObject(entry.info)) {
       incomplete.push(name);
       continue;
     }
-    connectors.push(joinView(parseStatus(entry.status, path), parseInfo(entry.info, path)));
+    connectors.push(parseView(entry.status, entry.info, path));
   }
   return { connectors, incomplete };
 }

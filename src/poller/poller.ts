@@ -134,6 +134,8 @@ export class ClusterPoller {
     const infoPromise = wantInfo ? client.serverInfo(deadline) : undefined;
     try {
       const [list, info] = await Promise.all([client.listConnectors(deadline), infoPromise?.catch(() => undefined)]);
+      // Parsing a large answer blocked the loop; let waiting scrapes through before counting transitions.
+      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
       if (info) {
         this.serverInfo = info;
         this.serverInfoAt = started;
