@@ -30,20 +30,29 @@ async function main(argv: string[]): Promise<void> {
   process.on('SIGTERM', shutdown);
 
   const t0 = Date.now();
-  process.stdout.write('starting Kafka and two Connect workers from Maven Central jars (first run downloads them)...\n');
+  process.stdout.write(
+    'starting Kafka and two Connect workers from Maven Central jars (first run downloads them)...\n',
+  );
   const stack = await startDemoStack({ prefix: 'demo' });
   const stopTrickle = stack.trickle(5000);
   process.on('exit', stopTrickle);
 
   const config = loadConfig({
     argv: [
-      '--connect.url', stack.workers[0]!.url,
-      '--connect.name', 'demo',
-      '--kafka.brokers', stack.kafka.bootstrap,
-      '--poll.interval', '5s',
-      '--web.listen-address', `127.0.0.1:${port}`,
-      '--log.format', 'pretty',
-      '--log.level', 'warn',
+      '--connect.url',
+      stack.workers[0]!.url,
+      '--connect.name',
+      'demo',
+      '--kafka.brokers',
+      stack.kafka.bootstrap,
+      '--poll.interval',
+      '5s',
+      '--web.listen-address',
+      `127.0.0.1:${port}`,
+      '--log.format',
+      'pretty',
+      '--log.level',
+      'warn',
       ...(argv.includes('--restart') ? ['--restart.enabled', '--restart.dry-run'] : []),
     ],
     env: {},
@@ -57,7 +66,9 @@ async function main(argv: string[]): Promise<void> {
   const text = await (await fetch(`${sentinel.url}/metrics`)).text();
   const samples = parseExposition(text);
   const on = samples.filter((s) => s.name === 'kafka_connect_connector_state' && s.value === 1);
-  const failedTasks = samples.filter((s) => s.name === 'kafka_connect_task_state' && s.labels.state === 'FAILED' && s.value === 1);
+  const failedTasks = samples.filter(
+    (s) => s.name === 'kafka_connect_task_state' && s.labels.state === 'FAILED' && s.value === 1,
+  );
   const lines = [
     '',
     `Kafka ${stack.kafka.version} at ${stack.kafka.bootstrap}; Connect at ${stack.workers.map((w) => w.url).join(', ')}`,

@@ -10,7 +10,8 @@ function yamlValue(s: Setting): string {
   if (s.key === 'url') return 'http://127.0.0.1:8083';
   if (d === undefined) return s.kind.t === 'bool' ? 'false' : '""';
   if (Array.isArray(d)) return d.length === 0 ? '[]' : `[${d.join(', ')}]`;
-  if (typeof d === 'string') return d === '' || /[:#{}[\],&*?|<>=!%@`'"]/.test(d) || d.startsWith(' ') ? JSON.stringify(d) : d;
+  if (typeof d === 'string')
+    return d === '' || /[:#{}[\],&*?|<>=!%@`'"]/.test(d) || d.startsWith(' ') ? JSON.stringify(d) : d;
   return String(d);
 }
 
@@ -20,7 +21,12 @@ function comment(s: Setting): string {
 }
 
 /** Emits settings as nested YAML, each leaf preceded by its comment. */
-function emit(settings: readonly Setting[], indent: string, out: string[], commented: (s: Setting) => boolean): void {
+function emit(
+  settings: readonly Setting[],
+  indent: string,
+  out: string[],
+  commented: (s: Setting) => boolean,
+): void {
   const groups = new Map<string, Setting[]>();
   const order: string[] = [];
   for (const s of settings) {
@@ -70,7 +76,12 @@ export function configExample(): string {
     (s) => s.default === undefined && s.key !== 'url',
   );
   out.push(...cluster, '');
-  emit(SETTINGS.filter((s) => s.scope === 'global'), '', out, (s) => s.default === undefined);
+  emit(
+    SETTINGS.filter((s) => s.scope === 'global'),
+    '',
+    out,
+    (s) => s.default === undefined,
+  );
   return `${out.join('\n')}\n`;
 }
 

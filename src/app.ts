@@ -48,7 +48,11 @@ export class Sentinel {
     collectDefaultMetrics({ register: this.registry });
     // prom-client also exposes gauges named *_total, which promtool rightly flags; the same counts
     // stay available per type as nodejs_active_handles / _requests / _resources.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
       this.registry.removeSingleMetric(name);
     }
     config.clusters.forEach((cluster, index) => {
@@ -93,7 +97,14 @@ export class Sentinel {
 
   async start(): Promise<void> {
     const json = new Map<string, JsonRoute>([
-      ['/api/v1/status', () => statusJson(this.snapshots, this.config.clusters.map((c) => c.name))],
+      [
+        '/api/v1/status',
+        () =>
+          statusJson(
+            this.snapshots,
+            this.config.clusters.map((c) => c.name),
+          ),
+      ],
       ...(this.hooks.json ?? []),
     ]);
     await this.refreshProcessMetrics();
@@ -110,7 +121,14 @@ export class Sentinel {
     });
     for (const p of this.pollers) p.start();
     this.logger.info(
-      { url: this.server.url, clusters: this.config.clusters.map((c) => ({ name: c.name, url: c.url, kafka: c.kafka?.brokers ?? null })) },
+      {
+        url: this.server.url,
+        clusters: this.config.clusters.map((c) => ({
+          name: c.name,
+          url: c.url,
+          kafka: c.kafka?.brokers ?? null,
+        })),
+      },
       'connect-sentinel started',
     );
   }

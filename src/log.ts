@@ -19,11 +19,18 @@ const REDACT = [
 ];
 
 export function createLogger(level: string, format: LogFormat): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { app: 'connect-sentinel' } };
+  const options = {
+    level,
+    redact: { paths: REDACT, censor: '[redacted]' },
+    base: { app: 'connect-sentinel' },
+  };
   if (format === 'pretty') {
     return pino({
       ...options,
-      transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY, translateTime: 'SYS:standard' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { colorize: process.stdout.isTTY, translateTime: 'SYS:standard' },
+      },
     });
   }
   return pino(options);

@@ -4,7 +4,10 @@ function packageVersion(): string {
   // Works from src/ (tsx) and from dist/src/ (built).
   for (const rel of ['../package.json', '../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'connect-sentinel' && pkg.version) return pkg.version;
     } catch {
       // try the next location

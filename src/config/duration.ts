@@ -1,5 +1,12 @@
 /** Prometheus-style durations: `500ms`, `15s`, `2m`, `1h30m`, `1d`. A bare `0` is zero. */
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
 
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();
@@ -16,7 +23,11 @@ export function parseDuration(text: string): number | undefined {
 
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0';
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
     if (ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;

@@ -5,7 +5,15 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { parseDuration } from './duration.js';
-import { SETTINGS, type ClusterConfig, type Config, type Kind, type RestartConfig, type Setting, type TlsFiles } from './schema.js';
+import {
+  SETTINGS,
+  type ClusterConfig,
+  type Config,
+  type Kind,
+  type RestartConfig,
+  type Setting,
+  type TlsFiles,
+} from './schema.js';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -38,12 +46,19 @@ const BY_FLAG = new Map(SETTINGS.filter((s) => s.flag).map((s) => [s.flag as str
 const META_FLAGS = new Set(['config.file', 'help', 'version']);
 
 export function helpText(): string {
-  const lines = ['usage: connect-sentinel [flags]', '', 'Flags (each also settable in --config.file; env shown in brackets):'];
+  const lines = [
+    'usage: connect-sentinel [flags]',
+    '',
+    'Flags (each also settable in --config.file; env shown in brackets):',
+  ];
   lines.push('  --config.file PATH'.padEnd(44) + 'YAML configuration file (several clusters need it).');
   for (const s of SETTINGS) {
     if (!s.flag) continue;
     const head = `  --${s.flag}${s.kind.t === 'bool' ? '' : ` ${valueName(s.kind)}`}`;
-    const extra = [s.env ? `[${s.env}]` : '', s.default !== undefined && String(s.default) !== '' ? `(default ${String(s.default)})` : '']
+    const extra = [
+      s.env ? `[${s.env}]` : '',
+      s.default !== undefined && String(s.default) !== '' ? `(default ${String(s.default)})` : '',
+    ]
       .filter(Boolean)
       .join(' ');
     lines.push(head.padEnd(44) + `${s.help} ${extra}`.trimEnd());
@@ -155,13 +170,20 @@ function readYaml(path: string, read: (p: string) => string, problems: string[])
     const offset = node?.range?.[0];
     return offset === undefined ? path : `${path}:${lc.linePos(offset).line}`;
   };
-  for (const e of doc.errors) problems.push(`${path}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`);
+  for (const e of doc.errors)
+    problems.push(`${path}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`);
   if (doc.errors.length > 0 || doc.contents === null) return out;
   if (!isMap(doc.contents)) {
     problems.push(`${where(doc.contents)}: the file must be a mapping of keys (poll:, clusters:, ...)`);
     return out;
   }
-  const walk = (node: Node, prefix: string, settings: readonly Setting[], into: Map<string, Value>, label: string): void => {
+  const walk = (
+    node: Node,
+    prefix: string,
+    settings: readonly Setting[],
+    into: Map<string, Value>,
+    label: string,
+  ): void => {
     if (!isMap(node)) {
       problems.push(`${where(node)}: ${label || 'value'} must be a mapping`);
       return;
@@ -193,7 +215,13 @@ function readYaml(path: string, read: (p: string) => string, problems: string[])
         if (pair.value === null || (isScalar(pair.value) && pair.value.value === null)) continue;
         walk(pair.value as Node, full, settings, into, shown);
       } else {
-        const known = [...new Set(settings.filter((s) => !prefix || s.key.startsWith(`${prefix}.`)).map((s) => s.key.slice(prefix ? prefix.length + 1 : 0).split('.')[0]))];
+        const known = [
+          ...new Set(
+            settings
+              .filter((s) => !prefix || s.key.startsWith(`${prefix}.`))
+              .map((s) => s.key.slice(prefix ? prefix.length + 1 : 0).split('.')[0]),
+          ),
+        ];
         if (settings === GLOBAL && !prefix) known.push('clusters');
         problems.push(`${where(keyNode)}: unknown key "${shown}" (known here: ${known.sort().join(', ')})`);
       }
@@ -206,14 +234,17 @@ function readYaml(path: string, read: (p: string) => string, problems: string[])
 function toPlain(node: Node | null): unknown {
   if (node === null) return null;
   if (isScalar(node)) return node.value;
-  if (isSeq(node)) return node.items.map((i) => (isScalar(i) ? i.value : i === null ? null : { nested: true }));
+  if (isSeq(node))
+    return node.items.map((i) => (isScalar(i) ? i.value : i === null ? null : { nested: true }));
   return { nested: true };
 }
 
 function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: string | undefined): Config {
   const problems: string[] = [];
   const read = sources.readFile ?? ((p: string) => readFileSync(p, 'utf8'));
-  const file: FileValues = configFile ? readYaml(configFile, read, problems) : { global: new Map(), clusters: [] };
+  const file: FileValues = configFile
+    ? readYaml(configFile, read, problems)
+    : { global: new Map(), clusters: [] };
 
   // Environment and flags for one cluster: the one named by connect.name, or the file's only cluster.
   const envCluster = new Map<string, Value>();
@@ -243,7 +274,8 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
     }
     for (const [k, v] of envCluster) target.set(k, v);
     if (envPassword) target.set('__password', { raw: envPassword, origin: 'CONNECT_PASSWORD' });
-    if (envSaslPassword) target.set('__saslPassword', { raw: envSaslPassword, origin: 'KAFKA_SASL_PASSWORD' });
+    if (envSaslPassword)
+      target.set('__saslPassword', { raw: envSaslPassword, origin: 'KAFKA_SASL_PASSWORD' });
   }
 
   const g = new Getter(global, problems, 'global', read, sources.env);
@@ -262,23 +294,34 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
   const clusters: ClusterConfig[] = [];
   const names = new Set<string>();
   if (clusterMaps.length === 0) {
-    problems.push('no Connect cluster configured: set --connect.url (or CONNECT_URL), or clusters: in --config.file');
+    problems.push(
+      'no Connect cluster configured: set --connect.url (or CONNECT_URL), or clusters: in --config.file',
+    );
   }
   clusterMaps.forEach((m, i) => {
     const c = new Getter(m, problems, `clusters[${i}]`, read, sources.env);
     const name = c.str('name') ?? 'default';
     const label = `cluster "${name}"`;
-    if (names.has(name)) problems.push(`${m.get('name')?.origin ?? label}: cluster name "${name}" is used twice; names must be unique`);
+    if (names.has(name))
+      problems.push(
+        `${m.get('name')?.origin ?? label}: cluster name "${name}" is used twice; names must be unique`,
+      );
     names.add(name);
     const url = c.str('url');
-    if (url === undefined && !m.has('url')) problems.push(`${label}: url is required (--connect.url, CONNECT_URL or clusters[].url)`);
+    if (url === undefined && !m.has('url'))
+      problems.push(`${label}: url is required (--connect.url, CONNECT_URL or clusters[].url)`);
     const username = c.str('username');
     const password =
-      (m.get('__password')?.raw as string | undefined) ?? c.secretFile('passwordFile') ?? c.secretEnv('passwordEnv');
+      (m.get('__password')?.raw as string | undefined) ??
+      c.secretFile('passwordFile') ??
+      c.secretEnv('passwordEnv');
     if (username !== undefined && password === undefined) {
-      problems.push(`${label}: username is set but no password (connect.password-file, CONNECT_PASSWORD or passwordEnv)`);
+      problems.push(
+        `${label}: username is set but no password (connect.password-file, CONNECT_PASSWORD or passwordEnv)`,
+      );
     }
-    if (password !== undefined && username === undefined) problems.push(`${label}: a password is set but no username`);
+    if (password !== undefined && username === undefined)
+      problems.push(`${label}: a password is set but no username`);
     const bearerTokenFile = c.str('bearerTokenFile');
     if (bearerTokenFile !== undefined && username !== undefined) {
       problems.push(`${label}: choose basic auth or a bearer token, not both`);
@@ -289,14 +332,21 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
     let kafka: ClusterConfig['kafka'];
     if (brokers.length > 0) {
       for (const b of brokers) {
-        if (!/^[^\s:]+:\d{1,5}$/.test(b)) problems.push(`${m.get('kafka.brokers')?.origin ?? label}: kafka broker "${b}" is not host:port`);
+        if (!/^[^\s:]+:\d{1,5}$/.test(b))
+          problems.push(`${m.get('kafka.brokers')?.origin ?? label}: kafka broker "${b}" is not host:port`);
       }
       const mechanism = c.str('kafka.sasl.mechanism') ?? 'none';
       let sasl: NonNullable<ClusterConfig['kafka']>['sasl'];
       if (mechanism !== 'none') {
         const u = c.str('kafka.sasl.username');
-        const p = (m.get('__saslPassword')?.raw as string | undefined) ?? c.secretFile('kafka.sasl.passwordFile') ?? c.secretEnv('kafka.sasl.passwordEnv');
-        if (u === undefined || p === undefined) problems.push(`${label}: kafka.sasl.mechanism ${mechanism} needs kafka.sasl.username and a password`);
+        const p =
+          (m.get('__saslPassword')?.raw as string | undefined) ??
+          c.secretFile('kafka.sasl.passwordFile') ??
+          c.secretEnv('kafka.sasl.passwordEnv');
+        if (u === undefined || p === undefined)
+          problems.push(
+            `${label}: kafka.sasl.mechanism ${mechanism} needs kafka.sasl.username and a password`,
+          );
         else sasl = { mechanism: mechanism as 'plain', username: u, password: p };
       }
       const ktls = c.bool('kafka.tls.enabled') ? c.tls('kafka.tls') : undefined;
@@ -330,9 +380,12 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
   const port = Number(lm?.[3]);
   const host = lm?.[1] ?? lm?.[2];
   const telemetryPath = g.str('web.telemetryPath') ?? '/metrics';
-  if (!telemetryPath.startsWith('/')) problems.push(`${global.get('web.telemetryPath')?.origin ?? 'web.telemetryPath'}: must start with /`);
+  if (!telemetryPath.startsWith('/'))
+    problems.push(`${global.get('web.telemetryPath')?.origin ?? 'web.telemetryPath'}: must start with /`);
   if (restartDefaults.backoffMaxMs < restartDefaults.backoffBaseMs) {
-    problems.push(`restart.backoffMax (${restartDefaults.backoffMaxMs} ms) must not be below restart.backoffBase (${restartDefaults.backoffBaseMs} ms)`);
+    problems.push(
+      `restart.backoffMax (${restartDefaults.backoffMaxMs} ms) must not be below restart.backoffBase (${restartDefaults.backoffBaseMs} ms)`,
+    );
   }
   const webConfigFile = g.str('web.configFile');
   const config: Config = {
@@ -343,8 +396,17 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
       staleAfterMs: global.has('poll.staleAfter') ? g.num('poll.staleAfter') : 3 * interval,
       jitter: g.num('poll.jitter'),
     },
-    web: { ...(host ? { host } : {}), port, telemetryPath, ...(webConfigFile ? { configFile: webConfigFile } : {}) },
-    notify: { webhookUrls: g.list('notify.webhookUrls'), timeoutMs: g.num('notify.timeout'), queueSize: g.num('notify.queueSize') },
+    web: {
+      ...(host ? { host } : {}),
+      port,
+      telemetryPath,
+      ...(webConfigFile ? { configFile: webConfigFile } : {}),
+    },
+    notify: {
+      webhookUrls: g.list('notify.webhookUrls'),
+      timeoutMs: g.num('notify.timeout'),
+      queueSize: g.num('notify.queueSize'),
+    },
     dlq: {
       maxExceptionClasses: g.num('dlq.maxExceptionClasses'),
       backlogPerPartition: g.num('dlq.backlogPerPartition'),
@@ -352,7 +414,10 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
       showPayload: g.bool('dlq.showPayload'),
       payloadLimit: g.num('dlq.payloadLimit'),
     },
-    log: { level: g.str('log.level') ?? 'info', format: (g.str('log.format') ?? 'json') as 'json' | 'pretty' },
+    log: {
+      level: g.str('log.level') ?? 'info',
+      format: (g.str('log.format') ?? 'json') as 'json' | 'pretty',
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -363,11 +428,18 @@ function resolve(sources: ConfigSources, flags: Map<string, Value>, configFile: 
  * worker's advertised host:port, so a sidecar that reaches its worker by that address needs no more setting.
  * A loopback url (a sidecar in the worker's pod) says nothing about that address, so it must be set.
  */
-function workerIdOf(c: Getter, m: Map<string, Value>, label: string, url: string | undefined, problems: string[]): string | undefined {
+function workerIdOf(
+  c: Getter,
+  m: Map<string, Value>,
+  label: string,
+  url: string | undefined,
+  problems: string[],
+): string | undefined {
   const origin = m.get('workerId')?.origin ?? `${label}: workerId`;
   const explicit = c.str('workerId')?.trim();
   if ((c.str('scope') ?? 'cluster') !== 'worker') {
-    if (explicit !== undefined) problems.push(`${origin}: only used with scope worker (--connect.scope=worker)`);
+    if (explicit !== undefined)
+      problems.push(`${origin}: only used with scope worker (--connect.scope=worker)`);
     return undefined;
   }
   let id = explicit;
@@ -383,7 +455,9 @@ function workerIdOf(c: Getter, m: Map<string, Value>, label: string, url: string
     id = `${u.hostname}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`;
   }
   if (id !== undefined && !/^(?:\[[0-9A-Fa-f:.]+\]|[^\s:[\]/]+):\d{1,5}$/.test(id)) {
-    problems.push(`${origin}: "${id}" is not host:port (the worker_id Connect shows in GET /connectors/<name>/status)`);
+    problems.push(
+      `${origin}: "${id}" is not host:port (the worker_id Connect shows in GET /connectors/<name>/status)`,
+    );
   }
   return id;
 }
@@ -430,8 +504,10 @@ class Getter {
       case 'url':
         try {
           const u = new URL(text);
-          if (u.protocol !== 'http:' && u.protocol !== 'https:') return this.fail(key, `"${text}" must be an http:// or https:// URL`);
-          if (u.username || u.password) return this.fail(key, 'must not contain credentials; use username and a password file');
+          if (u.protocol !== 'http:' && u.protocol !== 'https:')
+            return this.fail(key, `"${text}" must be an http:// or https:// URL`);
+          if (u.username || u.password)
+            return this.fail(key, 'must not contain credentials; use username and a password file');
           return text;
         } catch {
           return this.fail(key, `"${text}" is not a URL (e.g. http://connect:8083)`);
@@ -439,14 +515,17 @@ class Getter {
       case 'duration': {
         const ms = typeof raw === 'number' ? undefined : parseDuration(text);
         if (ms === undefined) return this.fail(key, `"${text}" is not a duration (e.g. 500ms, 15s, 2m, 1h)`);
-        if (k.min !== undefined && ms < k.min) return this.fail(key, `${text} is below the minimum of ${k.min}ms`);
+        if (k.min !== undefined && ms < k.min)
+          return this.fail(key, `${text} is below the minimum of ${k.min}ms`);
         return ms;
       }
       case 'int':
       case 'float': {
         const n = typeof raw === 'number' ? raw : text.trim() === '' ? NaN : Number(text);
-        if (!Number.isFinite(n) || (k.t === 'int' && !Number.isInteger(n))) return this.fail(key, `"${text}" is not ${k.t === 'int' ? 'an integer' : 'a number'}`);
-        if (n < k.min || (k.max !== undefined && n > k.max)) return this.fail(key, `${n} is out of range (${k.min}..${k.max ?? '∞'})`);
+        if (!Number.isFinite(n) || (k.t === 'int' && !Number.isInteger(n)))
+          return this.fail(key, `"${text}" is not ${k.t === 'int' ? 'an integer' : 'a number'}`);
+        if (n < k.min || (k.max !== undefined && n > k.max))
+          return this.fail(key, `${n} is out of range (${k.min}..${k.max ?? '∞'})`);
         return n;
       }
       case 'bool':
@@ -456,7 +535,9 @@ class Getter {
         return this.fail(key, `"${text}" is not true or false`);
       case 'list':
       case 'urlList': {
-        const items = (Array.isArray(raw) ? raw.map(String) : text.split(',')).map((x) => x.trim()).filter(Boolean);
+        const items = (Array.isArray(raw) ? raw.map(String) : text.split(','))
+          .map((x) => x.trim())
+          .filter(Boolean);
         if (k.t === 'urlList') {
           for (const item of items) {
             try {
@@ -475,7 +556,10 @@ class Getter {
           return this.fail(key, `"${text}" is not a valid regular expression: ${(err as Error).message}`);
         }
       case 'listen':
-        if (!/^(?:\[[^\]]+\]|[^:]*):\d+$/.test(text) || Number(text.slice(text.lastIndexOf(':') + 1)) > 65535) {
+        if (
+          !/^(?:\[[^\]]+\]|[^:]*):\d+$/.test(text) ||
+          Number(text.slice(text.lastIndexOf(':') + 1)) > 65535
+        ) {
           return this.fail(key, `"${text}" is not [host]:port (e.g. :9840 or 127.0.0.1:9840)`);
         }
         return text;
@@ -514,7 +598,10 @@ class Getter {
     try {
       return this.read(path).trim();
     } catch (err) {
-      return this.fail(key, `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      return this.fail(
+        key,
+        `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   secretEnv(key: string): string | undefined {
@@ -533,11 +620,19 @@ class Getter {
         this.read(p);
         files[f] = p;
       } catch (err) {
-        this.fail(`${prefix}.${f}`, `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        this.fail(
+          `${prefix}.${f}`,
+          `cannot read ${p}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
       }
     }
-    if ((files.certFile === undefined) !== (files.keyFile === undefined) && this.values.has(`${prefix}.certFile`) !== this.values.has(`${prefix}.keyFile`)) {
-      this.problems.push(`${this.scope === 'global' ? '' : `${this.scope}.`}${prefix}: certFile and keyFile go together`);
+    if (
+      (files.certFile === undefined) !== (files.keyFile === undefined) &&
+      this.values.has(`${prefix}.certFile`) !== this.values.has(`${prefix}.keyFile`)
+    ) {
+      this.problems.push(
+        `${this.scope === 'global' ? '' : `${this.scope}.`}${prefix}: certFile and keyFile go together`,
+      );
     }
     return { ...files, insecureSkipVerify: this.bool(`${prefix}.insecureSkipVerify`) };
   }

@@ -142,7 +142,8 @@ export class ConnectClient {
       const body = await this.getJson(path, deadline);
       const entry = (body as Record<string, { topics?: unknown }> | null)?.[name];
       const topics = entry?.topics;
-      if (!Array.isArray(topics)) throw new ConnectResponseError(`/${path}`, 'expected {"<name>":{"topics":[...]}}');
+      if (!Array.isArray(topics))
+        throw new ConnectResponseError(`/${path}`, 'expected {"<name>":{"topics":[...]}}');
       return topics.filter((t): t is string => typeof t === 'string');
     } catch (err) {
       if (err instanceof ConnectApiError && (err.status === 403 || err.status === 404)) return undefined;
@@ -214,7 +215,9 @@ export class ConnectClient {
     const url = new URL(path, this.base);
     const timeout = Math.min(this.opts.requestTimeoutMs, deadline - this.now());
     if (timeout <= 0) {
-      return Promise.reject(new ConnectTransportError(method, `/${path}`, 'deadline passed before the request'));
+      return Promise.reject(
+        new ConnectTransportError(method, `/${path}`, 'deadline passed before the request'),
+      );
     }
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -243,21 +246,38 @@ export class ConnectClient {
         });
         res.on('end', () => {
           if (!res.complete) {
-            reject(new ConnectTransportError(method, `/${path}`, 'connection closed before the answer was complete'));
+            reject(
+              new ConnectTransportError(
+                method,
+                `/${path}`,
+                'connection closed before the answer was complete',
+              ),
+            );
             return;
           }
           resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
         });
-        res.on('error', (err) => reject(new ConnectTransportError(method, `/${path}`, err.message, { cause: err })));
+        res.on('error', (err) =>
+          reject(new ConnectTransportError(method, `/${path}`, err.message, { cause: err })),
+        );
         res.on('aborted', () =>
-          reject(new ConnectTransportError(method, `/${path}`, 'connection closed before the answer was complete')),
+          reject(
+            new ConnectTransportError(method, `/${path}`, 'connection closed before the answer was complete'),
+          ),
         );
       });
       // A total deadline, not an idle timeout: a worker that trickles bytes must not hold the poll.
       const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeout} ms`)), timeout);
       req.on('close', () => clearTimeout(timer));
       req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new ConnectTransportError(method, `/${path}`, err.code ? `${err.code} ${err.message}` : err.message, { cause: err })),
+        reject(
+          new ConnectTransportError(
+            method,
+            `/${path}`,
+            err.code ? `${err.code} ${err.message}` : err.message,
+            { cause: err },
+          ),
+        ),
       );
       req.end();
     });

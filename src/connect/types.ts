@@ -1,6 +1,13 @@
 /** Shapes of the Kafka Connect REST API (3.x/4.x) as connect-sentinel uses them. */
 
-export const CONNECTOR_STATES = ['RUNNING', 'PAUSED', 'STOPPED', 'FAILED', 'UNASSIGNED', 'RESTARTING'] as const;
+export const CONNECTOR_STATES = [
+  'RUNNING',
+  'PAUSED',
+  'STOPPED',
+  'FAILED',
+  'UNASSIGNED',
+  'RESTARTING',
+] as const;
 export type ConnectorState = (typeof CONNECTOR_STATES)[number];
 
 /** STOPPED applies to connectors only (KIP-875); tasks of a stopped connector disappear. */

@@ -27,7 +27,7 @@ export class ExpositionCache {
   constructor(build: BuildInfo) {
     this.buildInfoLine = Buffer.from(
       `connect_sentinel_build_info{version="${escapeLabelValue(build.version)}",` +
-      `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`,
+        `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`,
     );
     this.assemble();
   }
@@ -91,5 +91,8 @@ export class ExpositionCache {
 }
 
 const HEADERS = new Map(
-  FAMILIES.map((f) => [f.name, Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`)]),
+  FAMILIES.map((f) => [
+    f.name,
+    Buffer.from(`# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n`),
+  ]),
 );

@@ -22,7 +22,12 @@ const f = (
 
 export const FAMILIES = [
   f('kafka_connect_up', 'gauge', [], '1 if the latest poll of the Connect REST API succeeded.'),
-  f('kafka_connect_info', 'gauge', ['version', 'commit', 'kafka_cluster_id'], 'Connect worker version, from GET /.'),
+  f(
+    'kafka_connect_info',
+    'gauge',
+    ['version', 'commit', 'kafka_cluster_id'],
+    'Connect worker version, from GET /.',
+  ),
   f(
     'kafka_connect_connector_info',
     'gauge',
@@ -48,7 +53,12 @@ export const FAMILIES = [
     ['connector', 'task', 'state'],
     'Task state as a StateSet: 1 for the current state, 0 for the others.',
   ),
-  f('kafka_connect_task_info', 'gauge', ['connector', 'task', 'worker_id'], 'Worker running the task; always 1.'),
+  f(
+    'kafka_connect_task_info',
+    'gauge',
+    ['connector', 'task', 'worker_id'],
+    'Worker running the task; always 1.',
+  ),
   f(
     'kafka_connect_task_failures_total',
     'counter',
@@ -105,7 +115,12 @@ export const FAMILIES = [
     'connect-sentinel build; always 1.',
     false,
   ),
-  f('connect_sentinel_poll_duration_seconds', 'gauge', ['source'], 'Duration of the latest poll of the source.'),
+  f(
+    'connect_sentinel_poll_duration_seconds',
+    'gauge',
+    ['source'],
+    'Duration of the latest poll of the source.',
+  ),
   f('connect_sentinel_poll_errors_total', 'counter', ['source'], 'Failed polls of the source.'),
   f(
     'connect_sentinel_last_successful_poll_timestamp_seconds',

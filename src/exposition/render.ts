@@ -76,7 +76,11 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
     }
     if (!known) taskState += line('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
     taskInfo += line('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
-    taskFailures += line('kafka_connect_task_failures_total', tn, s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0);
+    taskFailures += line(
+      'kafka_connect_task_failures_total',
+      tn,
+      s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0,
+    );
   }
   const out: ConnectorLines = {
     kafka_connect_connector_info: '',
@@ -100,11 +104,24 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
   for (const state of CONNECTOR_STATES) {
     const on = c.state === state;
     known ||= on;
-    out.kafka_connect_connector_state += line('kafka_connect_connector_state', `${cn},state="${state}"`, on ? 1 : 0);
+    out.kafka_connect_connector_state += line(
+      'kafka_connect_connector_state',
+      `${cn},state="${state}"`,
+      on ? 1 : 0,
+    );
   }
   // A state this version does not know (a newer worker) is shown as reported rather than hidden.
-  if (!known) out.kafka_connect_connector_state += line('kafka_connect_connector_state', `${cn},state="${esc(c.state)}"`, 1);
-  out.kafka_connect_connector_tasks = line('kafka_connect_connector_tasks', cn, c.scoped?.totalTasks ?? c.tasks.length);
+  if (!known)
+    out.kafka_connect_connector_state += line(
+      'kafka_connect_connector_state',
+      `${cn},state="${esc(c.state)}"`,
+      1,
+    );
+  out.kafka_connect_connector_tasks = line(
+    'kafka_connect_connector_tasks',
+    cn,
+    c.scoped?.totalTasks ?? c.tasks.length,
+  );
   out.kafka_connect_connector_failures_total = line(
     'kafka_connect_connector_failures_total',
     cn,
@@ -138,7 +155,10 @@ export class ClusterRenderer {
     }
     const b = new FragmentBuilder(cl);
     renderClusterLevel(b, s);
-    const chunks = Object.fromEntries(PER_CONNECTOR.map((f) => [f, [] as Buffer[]])) as Record<ConnectorFamily, Buffer[]>;
+    const chunks = Object.fromEntries(PER_CONNECTOR.map((f) => [f, [] as Buffer[]])) as Record<
+      ConnectorFamily,
+      Buffer[]
+    >;
     const next = new Map<string, { key: string; lines: ConnectorBuffers }>();
     this.rendered = 0;
     for (const c of s.connect.connectors) {
@@ -219,7 +239,11 @@ function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
       b.add('connect_sentinel_restart_attempts_total', `,connector="${esc(connector)}"`, n);
     }
     for (const connector of new Set([...r.attempts.keys(), ...r.failures.keys()])) {
-      b.add('connect_sentinel_restart_failures_total', `,connector="${esc(connector)}"`, r.failures.get(connector) ?? 0);
+      b.add(
+        'connect_sentinel_restart_failures_total',
+        `,connector="${esc(connector)}"`,
+        r.failures.get(connector) ?? 0,
+      );
     }
     for (const connector of r.attempts.keys()) {
       b.add(

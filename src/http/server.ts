@@ -46,7 +46,9 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
     res.end('internal error\n');
   };
   const deny = (res: http.ServerResponse): void => {
-    res.writeHead(401, { 'www-authenticate': 'Basic realm="connect-sentinel"', 'content-type': 'text/plain' }).end('unauthorized\n');
+    res
+      .writeHead(401, { 'www-authenticate': 'Basic realm="connect-sentinel"', 'content-type': 'text/plain' })
+      .end('unauthorized\n');
   };
   const handler: http.RequestListener = (req, res) => {
     try {
@@ -62,7 +64,10 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
       const allowed = opts.authorize?.(req) ?? true;
       if (allowed === true) serve(url, req, res);
       else if (allowed === false) deny(res);
-      else allowed.then((ok) => (ok ? serve(url, req, res) : deny(res))).catch((err: unknown) => fail(err, req, res));
+      else
+        allowed
+          .then((ok) => (ok ? serve(url, req, res) : deny(res)))
+          .catch((err: unknown) => fail(err, req, res));
     } catch (err) {
       fail(err, req, res);
     }
@@ -82,7 +87,9 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
     }
     if (url.pathname === '/readyz') {
       const ready = opts.ready();
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'first poll not finished\n');
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ready ? 'ready\n' : 'first poll not finished\n');
       return;
     }
     if (url.pathname === '/') {

@@ -6,7 +6,10 @@ function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
-export function statusJson(snapshots: readonly (ClusterSnapshot | undefined)[], names: readonly string[]): unknown {
+export function statusJson(
+  snapshots: readonly (ClusterSnapshot | undefined)[],
+  names: readonly string[],
+): unknown {
   return {
     clusters: names.map((name, i) => {
       const s = snapshots[i];
@@ -40,7 +43,12 @@ export function statusJson(snapshots: readonly (ClusterSnapshot | undefined)[], 
           kafkaClusterId: c.info?.kafkaClusterId ?? null,
         },
         kafka: s.kafka
-          ? { up: s.kafka.up, error: s.kafka.error ?? null, lastSuccessAt: iso(s.kafka.lastSuccessAt), pollSeconds: s.kafka.durationSeconds }
+          ? {
+              up: s.kafka.up,
+              error: s.kafka.error ?? null,
+              lastSuccessAt: iso(s.kafka.lastSuccessAt),
+              pollSeconds: s.kafka.durationSeconds,
+            }
           : null,
         connectors: c.connectors.map((con) => ({
           name: con.name,

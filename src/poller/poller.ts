@@ -102,7 +102,9 @@ export class ClusterPoller {
     let snapshot: ClusterSnapshot;
     try {
       const connect = await this.pollConnect();
-      const kafka = this.opts.kafka ? await this.pollKafka(this.opts.kafka, instancesHere(connect.connectors)) : undefined;
+      const kafka = this.opts.kafka
+        ? await this.pollKafka(this.opts.kafka, instancesHere(connect.connectors))
+        : undefined;
       snapshot = {
         cluster: this.opts.cluster,
         takenAt: this.now(),
@@ -130,10 +132,14 @@ export class ClusterPoller {
     const client = this.opts.client;
     const requestsBefore = client.requests;
     const wantInfo =
-      this.serverInfo === undefined || started - this.serverInfoAt >= (this.opts.serverInfoEveryMs ?? 300_000);
+      this.serverInfo === undefined ||
+      started - this.serverInfoAt >= (this.opts.serverInfoEveryMs ?? 300_000);
     const infoPromise = wantInfo ? client.serverInfo(deadline) : undefined;
     try {
-      const [list, info] = await Promise.all([client.listConnectors(deadline), infoPromise?.catch(() => undefined)]);
+      const [list, info] = await Promise.all([
+        client.listConnectors(deadline),
+        infoPromise?.catch(() => undefined),
+      ]);
       // Parsing a large answer blocked the loop; let waiting scrapes through before counting transitions.
       await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
       if (info) {
@@ -142,7 +148,11 @@ export class ClusterPoller {
       }
       const sorted = [...list.connectors].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       const connectors = this.opts.workerId === undefined ? sorted : this.scope(sorted, this.opts.workerId);
-      this.lastGoodFailures = countFailures(this.lastGoodConnect?.connectors, connectors, this.lastGoodFailures);
+      this.lastGoodFailures = countFailures(
+        this.lastGoodConnect?.connectors,
+        connectors,
+        this.lastGoodFailures,
+      );
       const end = this.now();
       const view: ConnectView = {
         up: true,
@@ -232,7 +242,16 @@ export class ClusterPoller {
     return {
       cluster: this.opts.cluster,
       takenAt: this.now(),
-      connect: { up: false, durationSeconds: 0, errorsTotal: this.connectErrors, error, connectors: [], stale: true, expanded: false, requests: 0 },
+      connect: {
+        up: false,
+        durationSeconds: 0,
+        errorsTotal: this.connectErrors,
+        error,
+        connectors: [],
+        stale: true,
+        expanded: false,
+        requests: 0,
+      },
       failures: NO_FAILURES,
     };
   }

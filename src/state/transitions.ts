@@ -61,7 +61,9 @@ export function diffStates(
     seen.add(c.name);
     const before = prev.get(c.name);
     if (before?.state !== c.state) {
-      out.push(withTrace({ connector: c.name, ...(before ? { from: before.state } : {}), to: c.state }, c.trace));
+      out.push(
+        withTrace({ connector: c.name, ...(before ? { from: before.state } : {}), to: c.state }, c.trace),
+      );
     }
     const prevTasks = new Map(before?.tasks.map((t) => [t.id, t]) ?? []);
     for (const t of c.tasks) {
@@ -69,7 +71,10 @@ export function diffStates(
       prevTasks.delete(t.id);
       if (pt?.state !== t.state) {
         out.push(
-          withTrace({ connector: c.name, task: t.id, ...(pt ? { from: pt.state } : {}), to: t.state }, t.trace),
+          withTrace(
+            { connector: c.name, task: t.id, ...(pt ? { from: pt.state } : {}), to: t.state },
+            t.trace,
+          ),
         );
       }
     }

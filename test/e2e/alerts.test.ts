@@ -12,7 +12,13 @@ import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { buildRules } from '../../alerts/rules.js';
 import '../stack/context.js';
 import { freePort } from '../stack/ports.js';
-import { allRunning, failingTask, healthySink, someTaskState, waitForConnectorState } from '../stack/scenarios.js';
+import {
+  allRunning,
+  failingTask,
+  healthySink,
+  someTaskState,
+  waitForConnectorState,
+} from '../stack/scenarios.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 
 const stack = inject('stack');
@@ -41,23 +47,39 @@ beforeAll(async () => {
     waitForConnectorState(worker.url, failing.name, someTaskState('FAILED')),
     waitForConnectorState(worker.url, healthy.name, allRunning(1)),
   ]);
-  sentinel = await startSentinel(['--connect.url', worker.url, '--connect.name', 'e2e', '--poll.interval', '1s']);
+  sentinel = await startSentinel([
+    '--connect.url',
+    worker.url,
+    '--connect.name',
+    'e2e',
+    '--poll.interval',
+    '1s',
+  ]);
 
   const dir = mkdtempSync(join(tmpdir(), 'cs-prom-'));
-  writeFileSync(join(dir, 'rules.yml'), stringify(buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' })));
+  writeFileSync(
+    join(dir, 'rules.yml'),
+    stringify(buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' })),
+  );
   writeFileSync(
     join(dir, 'prometheus.yml'),
     stringify({
       global: { scrape_interval: '1s', evaluation_interval: '1s' },
       rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [{ job_name: 'connect-sentinel', static_configs: [{ targets: [new URL(sentinel.url).host] }] }],
+      scrape_configs: [
+        { job_name: 'connect-sentinel', static_configs: [{ targets: [new URL(sentinel.url).host] }] },
+      ],
     }),
   );
   const port = await freePort();
   promUrl = `http://127.0.0.1:${port}`;
   prometheus = spawn(
     process.env.PROMETHEUS ?? 'prometheus',
-    [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   prometheus.stdout?.on('data', (d: Buffer) => (promLog += d.toString()));
@@ -69,7 +91,8 @@ beforeAll(async () => {
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline || prometheus.exitCode !== null) throw new Error(`prometheus did not start:\n${promLog.slice(-3000)}`);
+    if (Date.now() > deadline || prometheus.exitCode !== null)
+      throw new Error(`prometheus did not start:\n${promLog.slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 });
@@ -93,11 +116,24 @@ test('a FAILED task fires KafkaConnectTaskFailed, read back from Prometheus', as
   let seen: PromAlert[] = [];
   while (!firing && Date.now() < deadline) {
     seen = await alerts();
-    firing = seen.find((a) => a.labels.alertname === 'KafkaConnectTaskFailed' && a.labels.connector === failingName && a.state === 'firing');
+    firing = seen.find(
+      (a) =>
+        a.labels.alertname === 'KafkaConnectTaskFailed' &&
+        a.labels.connector === failingName &&
+        a.state === 'firing',
+    );
     if (!firing) await new Promise((r) => setTimeout(r, 500));
   }
-  expect(firing, `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${promLog.slice(-2000)}`).toBeDefined();
-  expect(firing!.labels).toMatchObject({ connect_cluster: 'e2e', task: '0', severity: 'critical', job: 'connect-sentinel' });
+  expect(
+    firing,
+    `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${promLog.slice(-2000)}`,
+  ).toBeDefined();
+  expect(firing!.labels).toMatchObject({
+    connect_cluster: 'e2e',
+    task: '0',
+    severity: 'critical',
+    job: 'connect-sentinel',
+  });
   expect(firing!.annotations.description).toContain(failingName);
   expect(firing!.annotations.runbook_url).toMatch(/docs\/runbook\.md#kafkaconnecttaskfailed$/);
 });
@@ -106,5 +142,9 @@ test('a healthy connector fires no alert', async () => {
   const all = await alerts();
   expect(all.filter((a) => a.labels.connector === healthyName)).toEqual([]);
   // The sidecar and the REST API are up: no availability alert either.
-  expect(all.filter((a) => ['ConnectSentinelDown', 'KafkaConnectRestUnreachable'].includes(a.labels.alertname ?? ''))).toEqual([]);
+  expect(
+    all.filter((a) =>
+      ['ConnectSentinelDown', 'KafkaConnectRestUnreachable'].includes(a.labels.alertname ?? ''),
+    ),
+  ).toEqual([]);
 });

@@ -48,7 +48,14 @@ export function parseExposition(text: string): Sample[] {
     const valueText = line.slice(i + 1).split(' ')[0] as string;
     // prom-client writes NaN as "Nan"; Prometheus parses floats case-insensitively, so accept it too.
     const isNaNText = valueText.toLowerCase() === 'nan';
-    const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : isNaNText ? NaN : Number(valueText);
+    const value =
+      valueText === '+Inf'
+        ? Infinity
+        : valueText === '-Inf'
+          ? -Infinity
+          : isNaNText
+            ? NaN
+            : Number(valueText);
     if (Number.isNaN(value) && !isNaNText) throw new Error(`line ${n + 1}: bad value ${valueText}`);
     out.push({ name, labels, value });
   }
@@ -62,7 +69,11 @@ export function samples(text: string | Sample[], name: string, match: Record<str
 }
 
 /** The single value of one series, or undefined when absent. Throws if several match. */
-export function value(text: string | Sample[], name: string, match: Record<string, string> = {}): number | undefined {
+export function value(
+  text: string | Sample[],
+  name: string,
+  match: Record<string, string> = {},
+): number | undefined {
   const found = samples(text, name, match);
   if (found.length > 1) throw new Error(`${found.length} series of ${name} match ${JSON.stringify(match)}`);
   return found[0]?.value;

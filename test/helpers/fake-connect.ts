@@ -25,7 +25,10 @@ export function json(res: http.ServerResponse, status: number, body: unknown): v
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-export async function startFakeConnect(handler: FakeHandler, tls?: https.ServerOptions): Promise<FakeConnect> {
+export async function startFakeConnect(
+  handler: FakeHandler,
+  tls?: https.ServerOptions,
+): Promise<FakeConnect> {
   const requests: FakeRequest[] = [];
   const fake = { handler } as { handler: FakeHandler };
   const listener: http.RequestListener = (req, res) => {

@@ -18,7 +18,13 @@ export interface TestSentinel {
 export interface StatusJson {
   clusters: {
     name: string;
-    connect: { up: boolean; error: string | null; requests: number; expanded: boolean; version: string | null };
+    connect: {
+      up: boolean;
+      error: string | null;
+      requests: number;
+      expanded: boolean;
+      version: string | null;
+    };
     connectors: {
       name: string;
       state: string;
@@ -31,7 +37,11 @@ export interface StatusJson {
   }[];
 }
 
-export async function startSentinel(argv: string[], hooks: SentinelHooks = {}, env: Record<string, string> = {}): Promise<TestSentinel> {
+export async function startSentinel(
+  argv: string[],
+  hooks: SentinelHooks = {},
+  env: Record<string, string> = {},
+): Promise<TestSentinel> {
   const config = loadConfig({
     argv: ['--web.listen-address', '127.0.0.1:0', '--poll.interval', '500ms', '--poll.jitter', '0', ...argv],
     env,
@@ -59,8 +69,13 @@ export async function startSentinel(argv: string[], hooks: SentinelHooks = {}, e
         const parsed = parseExposition(last);
         if (check(parsed)) return parsed;
         if (Date.now() > deadline) {
-          const domain = last.split('\n').filter((l) => l.startsWith('kafka_connect') || l.startsWith('connect_sentinel')).join('\n');
-          throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last /metrics:\n${domain.slice(0, 4000)}`);
+          const domain = last
+            .split('\n')
+            .filter((l) => l.startsWith('kafka_connect') || l.startsWith('connect_sentinel'))
+            .join('\n');
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; last /metrics:\n${domain.slice(0, 4000)}`,
+          );
         }
         await new Promise((r) => setTimeout(r, 200));
       }

@@ -51,7 +51,9 @@ describe('one cluster: states, traces, deletion', () => {
   });
 
   const state = (all: ReturnType<typeof parseExposition>, connector: string): string | undefined =>
-    samples(all, 'kafka_connect_connector_state', { connect_cluster: 'it', connector }).find((s) => s.value === 1)?.labels.state;
+    samples(all, 'kafka_connect_connector_state', { connect_cluster: 'it', connector }).find(
+      (s) => s.value === 1,
+    )?.labels.state;
 
   test('each connector and task shows its real state as a StateSet', async () => {
     const all = await sentinel.waitForMetrics(
@@ -63,11 +65,17 @@ describe('one cluster: states, traces, deletion', () => {
     expect(state(all, sc.healthy.name)).toBe('RUNNING');
     expect(state(all, sc.paused.name)).toBe('PAUSED');
     expect(state(all, sc.poison.name)).toBe('RUNNING');
-    expect(value(all, 'kafka_connect_task_state', { connector: sc.poison.name, task: '0', state: 'FAILED' })).toBe(1);
-    expect(value(all, 'kafka_connect_task_state', { connector: sc.paused.name, task: '0', state: 'PAUSED' })).toBe(1);
+    expect(
+      value(all, 'kafka_connect_task_state', { connector: sc.poison.name, task: '0', state: 'FAILED' }),
+    ).toBe(1);
+    expect(
+      value(all, 'kafka_connect_task_state', { connector: sc.paused.name, task: '0', state: 'PAUSED' }),
+    ).toBe(1);
     expect(value(all, 'kafka_connect_connector_tasks', { connector: sc.stopped.name })).toBe(0);
     expect(samples(all, 'kafka_connect_task_state', { connector: sc.stopped.name })).toHaveLength(0);
-    expect(value(all, 'kafka_connect_connector_failures_total', { connector: sc.failingConnector.name })).toBe(1);
+    expect(
+      value(all, 'kafka_connect_connector_failures_total', { connector: sc.failingConnector.name }),
+    ).toBe(1);
     expect(value(all, 'kafka_connect_task_failures_total', { connector: sc.poison.name, task: '0' })).toBe(1);
     expect(
       value(all, 'kafka_connect_connector_info', {
@@ -89,7 +97,9 @@ describe('one cluster: states, traces, deletion', () => {
     const cluster = status.clusters[0]!;
     const poison = cluster.connectors.find((c) => c.name === sc.poison.name)!;
     expect(poison.tasks[0]!.state).toBe('FAILED');
-    expect(poison.tasks[0]!.trace).toMatch(/^org\.apache\.kafka\.connect\.errors\.ConnectException: Tolerance exceeded in error handler/);
+    expect(poison.tasks[0]!.trace).toMatch(
+      /^org\.apache\.kafka\.connect\.errors\.ConnectException: Tolerance exceeded in error handler/,
+    );
     const fc = cluster.connectors.find((c) => c.name === sc.failingConnector.name)!;
     expect(fc.state).toBe('FAILED');
     expect(fc.trace).toMatch(/^java\.lang\.RuntimeException/);
@@ -105,7 +115,10 @@ describe('one cluster: states, traces, deletion', () => {
       perPoll.push(status.clusters[0]!.connect.requests);
       await new Promise((r) => setTimeout(r, 550));
     }
-    expect(perPoll.filter((n) => n === 1).length, `requests per poll: ${perPoll.join(', ')}`).toBeGreaterThanOrEqual(3);
+    expect(
+      perPoll.filter((n) => n === 1).length,
+      `requests per poll: ${perPoll.join(', ')}`,
+    ).toBeGreaterThanOrEqual(3);
     expect(Math.max(...perPoll), `requests per poll: ${perPoll.join(', ')}`).toBeLessThanOrEqual(3);
   });
 
@@ -116,16 +129,30 @@ describe('one cluster: states, traces, deletion', () => {
   });
 
   test("a deleted connector's series are gone on the next poll", async () => {
-    const doomed = await healthySink({ target: worker.url, bootstrap: stack.bootstrap, prefix: `${prefix}-doomed` });
+    const doomed = await healthySink({
+      target: worker.url,
+      bootstrap: stack.bootstrap,
+      prefix: `${prefix}-doomed`,
+    });
     await waitForConnectorState(worker.url, doomed.name, allRunning(1));
-    await sentinel.waitForMetrics((m) => samples(m, 'kafka_connect_connector_state', { connector: doomed.name }).length === 6, 20_000, 'new connector');
+    await sentinel.waitForMetrics(
+      (m) => samples(m, 'kafka_connect_connector_state', { connector: doomed.name }).length === 6,
+      20_000,
+      'new connector',
+    );
     await deleteConnector(worker.url, doomed.name);
     const all = await sentinel.waitForMetrics(
       (m) => samples(m, 'kafka_connect_connector_info', { connector: doomed.name }).length === 0,
       20_000,
       'deleted connector gone',
     );
-    for (const fam of ['kafka_connect_connector_state', 'kafka_connect_task_state', 'kafka_connect_task_info', 'kafka_connect_connector_failures_total', 'kafka_connect_task_failures_total']) {
+    for (const fam of [
+      'kafka_connect_connector_state',
+      'kafka_connect_task_state',
+      'kafka_connect_task_info',
+      'kafka_connect_connector_failures_total',
+      'kafka_connect_task_failures_total',
+    ]) {
       expect(samples(all, fam, { connector: doomed.name }), fam).toHaveLength(0);
     }
     expect(state(all, sc.healthy.name)).toBe('RUNNING');
@@ -151,19 +178,37 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
   });
 
   test('the wrong password gives up 0 and says why; the right one gives the connectors', async () => {
-    const wrong = await startSentinel(['--connect.url', w.url, '--connect.username', auth.username], {}, { CONNECT_PASSWORD: 'nope' });
+    const wrong = await startSentinel(
+      ['--connect.url', w.url, '--connect.username', auth.username],
+      {},
+      { CONNECT_PASSWORD: 'nope' },
+    );
     try {
       const m = await wrong.metrics();
       expect(value(m, 'kafka_connect_up')).toBe(0);
-      expect((await wrong.status()).clusters[0]!.connect.error).toMatch(/answered 401: User cannot access the resource/);
+      expect((await wrong.status()).clusters[0]!.connect.error).toMatch(
+        /answered 401: User cannot access the resource/,
+      );
     } finally {
       await wrong.stop();
     }
-    const right = await startSentinel(['--connect.url', w.url, '--connect.username', auth.username, '--connect.password-file', pwFile]);
+    const right = await startSentinel([
+      '--connect.url',
+      w.url,
+      '--connect.username',
+      auth.username,
+      '--connect.password-file',
+      pwFile,
+    ]);
     try {
       const m = await right.metrics();
       expect(value(m, 'kafka_connect_up')).toBe(1);
-      expect(value(m, 'kafka_connect_connector_state', { connector: `${prefix}-auth-healthy-sink`, state: 'RUNNING' })).toBe(1);
+      expect(
+        value(m, 'kafka_connect_connector_state', {
+          connector: `${prefix}-auth-healthy-sink`,
+          state: 'RUNNING',
+        }),
+      ).toBe(1);
     } finally {
       await right.stop();
     }
@@ -171,8 +216,16 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
 
   test('worker killed: up 0 at once, series kept for stale-after then gone; worker back: recovers by itself', async () => {
     const s = await startSentinel([
-      '--connect.url', w.url, '--connect.username', auth.username, '--connect.password-file', pwFile,
-      '--stale-after', '3s', '--poll.timeout', '400ms',
+      '--connect.url',
+      w.url,
+      '--connect.username',
+      auth.username,
+      '--connect.password-file',
+      pwFile,
+      '--stale-after',
+      '3s',
+      '--poll.timeout',
+      '400ms',
     ]);
     const name = `${prefix}-auth-healthy-sink`;
     try {
@@ -181,12 +234,18 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
       const down = await s.waitForMetrics((m) => value(m, 'kafka_connect_up') === 0, 10_000, 'up 0');
       // Within stale-after the last good series are still there.
       expect(value(down, 'kafka_connect_connector_state', { connector: name, state: 'RUNNING' })).toBe(1);
-      const gone = await s.waitForMetrics((m) => samples(m, 'kafka_connect_connector_state', { connector: name }).length === 0, 15_000, 'series gone after stale-after');
+      const gone = await s.waitForMetrics(
+        (m) => samples(m, 'kafka_connect_connector_state', { connector: name }).length === 0,
+        15_000,
+        'series gone after stale-after',
+      );
       expect(value(gone, 'kafka_connect_up')).toBe(0);
       expect(value(gone, 'connect_sentinel_poll_errors_total', { source: 'connect' })).toBeGreaterThan(0);
       await w.start();
       const back = await s.waitForMetrics(
-        (m) => value(m, 'kafka_connect_up') === 1 && value(m, 'kafka_connect_connector_state', { connector: name, state: 'RUNNING' }) === 1,
+        (m) =>
+          value(m, 'kafka_connect_up') === 1 &&
+          value(m, 'kafka_connect_connector_state', { connector: name, state: 'RUNNING' }) === 1,
         120_000,
         'recovery after worker restart',
       );
@@ -215,7 +274,9 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
         `    passwordFile: ${pwFile}`,
       ].join('\n'),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config.file', configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config.file', configFile], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -230,13 +291,28 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
       let m = parseExposition('');
       for (let i = 0; i < 100; i++) {
         m = parseExposition(await (await fetch(`${url}/metrics`)).text());
-        if (value(m, 'kafka_connect_up', { connect_cluster: 'private' }) === 1 && value(m, 'kafka_connect_up', { connect_cluster: 'shared' }) === 1) break;
+        if (
+          value(m, 'kafka_connect_up', { connect_cluster: 'private' }) === 1 &&
+          value(m, 'kafka_connect_up', { connect_cluster: 'shared' }) === 1
+        )
+          break;
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(value(m, 'kafka_connect_up', { connect_cluster: 'shared' })).toBe(1);
       expect(value(m, 'kafka_connect_up', { connect_cluster: 'private' })).toBe(1);
-      expect(value(m, 'kafka_connect_connector_state', { connect_cluster: 'private', connector: `${prefix}-auth-healthy-sink`, state: 'RUNNING' })).toBe(1);
-      expect(samples(m, 'kafka_connect_connector_state', { connect_cluster: 'shared', connector: `${prefix}-auth-healthy-sink` })).toHaveLength(0);
+      expect(
+        value(m, 'kafka_connect_connector_state', {
+          connect_cluster: 'private',
+          connector: `${prefix}-auth-healthy-sink`,
+          state: 'RUNNING',
+        }),
+      ).toBe(1);
+      expect(
+        samples(m, 'kafka_connect_connector_state', {
+          connect_cluster: 'shared',
+          connector: `${prefix}-auth-healthy-sink`,
+        }),
+      ).toHaveLength(0);
       expect(out).not.toContain(auth.password);
       expect((await fetch(`${url}/readyz`)).status).toBe(200);
     } finally {
@@ -248,7 +324,11 @@ describe('a private worker with REST basic auth: wrong password, kill, restart, 
 });
 
 test('bad configuration exits 2 with one line per problem and starts nothing', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--connect.url', 'ftp://x', '--poll.interval', 'often'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/main.ts', '--connect.url', 'ftp://x', '--poll.interval', 'often'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));

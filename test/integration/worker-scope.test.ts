@@ -134,7 +134,8 @@ function problems(v: View): string[] {
     }
   }
   const split = v.statuses.filter((st) => st.tasks.some((t) => t.worker_id !== st.connector.worker_id));
-  if (split.length === 0) out.push('no connector has a task away from its instance yet (waiting for the rebalance)');
+  if (split.length === 0)
+    out.push('no connector has a task away from its instance yet (waiting for the rebalance)');
   // Summed over the sidecars, every series of our connectors has the cluster-scope value, and no other.
   const sum = new Map<string, number>();
   for (const s of v.perSidecar.flat()) sum.set(key(s), (sum.get(key(s)) ?? 0) + s.value);

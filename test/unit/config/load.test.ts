@@ -28,12 +28,19 @@ describe('defaults and precedence', () => {
     expect(c.clusters[0]).toMatchObject({ name: 'default', url: 'http://connect:8083' });
     expect(c.poll).toEqual({ intervalMs: 15_000, timeoutMs: 10_000, staleAfterMs: 45_000, jitter: 0.1 });
     expect(c.web).toEqual({ port: 9840, telemetryPath: '/metrics' });
-    expect(c.clusters[0]!.restart).toMatchObject({ enabled: false, maxAttempts: 10, backoffBaseMs: 60_000, backoffMaxMs: 3_600_000 });
+    expect(c.clusters[0]!.restart).toMatchObject({
+      enabled: false,
+      maxAttempts: 10,
+      backoffBaseMs: 60_000,
+      backoffMaxMs: 3_600_000,
+    });
     expect(c.clusters[0]!.kafka).toBeUndefined();
   });
 
   test('file < env < flag', () => {
-    const file = yamlFile('poll:\n  interval: 30s\n  timeout: 5s\nlog:\n  level: debug\nclusters:\n  - name: prod\n    url: http://a:8083\n');
+    const file = yamlFile(
+      'poll:\n  interval: 30s\n  timeout: 5s\nlog:\n  level: debug\nclusters:\n  - name: prod\n    url: http://a:8083\n',
+    );
     const c = loadConfig({
       argv: ['--config.file', file, '--poll.interval', '2s'],
       env: { POLL_INTERVAL: '20s', POLL_TIMEOUT: '4s' },
@@ -80,13 +87,24 @@ describe('defaults and precedence', () => {
   });
 
   test('CONNECT_PASSWORD and CONNECT_USERNAME configure the flag cluster', () => {
-    const c = loadConfig({ argv: [], env: { CONNECT_URL: 'http://x:1', CONNECT_USERNAME: 'u', CONNECT_PASSWORD: 'p' } });
+    const c = loadConfig({
+      argv: [],
+      env: { CONNECT_URL: 'http://x:1', CONNECT_USERNAME: 'u', CONNECT_PASSWORD: 'p' },
+    });
     expect(c.clusters[0]!.basicAuth).toEqual({ username: 'u', password: 'p' });
   });
 
   test('repeatable webhook flag and bool flags with and without a value', () => {
     const c = loadConfig({
-      argv: ['--connect.url=http://x:1', '--notify.webhook-url', 'http://h/1', '--notify.webhook-url=http://h/2', '--restart.enabled', '--restart.dry-run', 'false'],
+      argv: [
+        '--connect.url=http://x:1',
+        '--notify.webhook-url',
+        'http://h/1',
+        '--notify.webhook-url=http://h/2',
+        '--restart.enabled',
+        '--restart.dry-run',
+        'false',
+      ],
       env: {},
     });
     expect(c.notify.webhookUrls).toEqual(['http://h/1', 'http://h/2']);
@@ -112,13 +130,20 @@ describe('bad configuration names the key', () => {
 
   test('every problem is reported, one line each', () => {
     const p = problems([
-      '--connect.url', 'ftp://x',
-      '--poll.interval', '15 seconds',
-      '--restart.max-attempts', '-1',
-      '--log.level', 'loud',
-      '--web.listen-address', 'nowhere',
-      '--restart.include', '(',
-      '--kafka.brokers', 'just-a-host',
+      '--connect.url',
+      'ftp://x',
+      '--poll.interval',
+      '15 seconds',
+      '--restart.max-attempts',
+      '-1',
+      '--log.level',
+      'loud',
+      '--web.listen-address',
+      'nowhere',
+      '--restart.include',
+      '(',
+      '--kafka.brokers',
+      'just-a-host',
     ]);
     expect(p).toHaveLength(7);
     expect(p.join('\n')).toMatch(/--connect.url: "ftp:\/\/x" must be an http/);
@@ -141,16 +166,22 @@ describe('bad configuration names the key', () => {
   });
 
   test('unknown YAML keys name the key and the line', () => {
-    const file = yamlFile('poll:\n  interval: 10s\n  intervall: 5s\nclusters:\n  - name: a\n    url: http://a:1\n    usrname: x\nbogus: 1\n');
+    const file = yamlFile(
+      'poll:\n  interval: 10s\n  intervall: 5s\nclusters:\n  - name: a\n    url: http://a:1\n    usrname: x\nbogus: 1\n',
+    );
     const p = problems(['--config.file', file]);
     expect(p).toHaveLength(3);
-    expect(p[0]).toBe(`${file}:3: unknown key "poll.intervall" (known here: interval, jitter, staleAfter, timeout)`);
+    expect(p[0]).toBe(
+      `${file}:3: unknown key "poll.intervall" (known here: interval, jitter, staleAfter, timeout)`,
+    );
     expect(p[1]).toMatch(new RegExp(`^${file}:7: unknown key "clusters\\[0\\].usrname"`));
     expect(p[2]).toMatch(new RegExp(`^${file}:8: unknown key "bogus"`));
   });
 
   test('bad YAML values name the line', () => {
-    const file = yamlFile('clusters:\n  - name: a\n    url: http://a:1\n  - name: a\n    url: not a url\npoll:\n  interval: 1x\n');
+    const file = yamlFile(
+      'clusters:\n  - name: a\n    url: http://a:1\n  - name: a\n    url: not a url\npoll:\n  interval: 1x\n',
+    );
     const p = problems(['--config.file', file]);
     expect(p).toContain(`${file}:7: poll.interval: "1x" is not a duration (e.g. 500ms, 15s, 2m, 1h)`);
     expect(p).toContain(`${file}:5: clusters[1].url: "not a url" is not a URL (e.g. http://connect:8083)`);
@@ -159,8 +190,19 @@ describe('bad configuration names the key', () => {
 
   test('broken YAML, missing file, missing password file', () => {
     expect(problems(['--config.file', yamlFile('poll: [\n')])[0]).toMatch(/:\d+: invalid YAML/);
-    expect(problems(['--config.file', '/nonexistent/c.yaml'])[0]).toMatch(/--config.file: cannot read \/nonexistent\/c.yaml/);
-    expect(problems(['--connect.url', 'http://x:1', '--connect.username', 'u', '--connect.password-file', '/nope'])).toEqual([
+    expect(problems(['--config.file', '/nonexistent/c.yaml'])[0]).toMatch(
+      /--config.file: cannot read \/nonexistent\/c.yaml/,
+    );
+    expect(
+      problems([
+        '--connect.url',
+        'http://x:1',
+        '--connect.username',
+        'u',
+        '--connect.password-file',
+        '/nope',
+      ]),
+    ).toEqual([
       '--connect.password-file: cannot read /nope: ENOENT',
       'cluster "default": username is set but no password (connect.password-file, CONNECT_PASSWORD or passwordEnv)',
     ]);

@@ -35,8 +35,15 @@ describe('listConnectors', () => {
       if (u.pathname === '/connectors') return json(res, 200, names);
       const m = /^\/connectors\/([^/]+)(\/status)?$/.exec(u.pathname);
       const name = decodeURIComponent(m?.[1] ?? '');
-      if (!m || name === 'gone') return json(res, 404, { error_code: 404, message: `No status found for connector ${name}` });
-      if (m[2]) return json(res, 200, { name, connector: { state: 'RUNNING', worker_id: 'w' }, tasks: [], type: 'sink' });
+      if (!m || name === 'gone')
+        return json(res, 404, { error_code: 404, message: `No status found for connector ${name}` });
+      if (m[2])
+        return json(res, 200, {
+          name,
+          connector: { state: 'RUNNING', worker_id: 'w' },
+          tasks: [],
+          type: 'sink',
+        });
       return json(res, 200, { name, config: { 'connector.class': 'C' }, tasks: [], type: 'sink' });
     });
     const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000, fallbackConcurrency: 2 });
@@ -50,8 +57,15 @@ describe('listConnectors', () => {
   test('connectors the expanded answer returns empty are fetched one by one', async () => {
     fake = await startFakeConnect((req, res) => {
       if (req.url.startsWith('/connectors?')) return json(res, 200, { ...expandedAnswer, fresh: {} });
-      if (req.url === '/connectors/fresh/status') return json(res, 200, { name: 'fresh', connector: { state: 'UNASSIGNED', worker_id: '' }, tasks: [], type: 'source' });
-      if (req.url === '/connectors/fresh') return json(res, 200, { name: 'fresh', config: {}, tasks: [], type: 'source' });
+      if (req.url === '/connectors/fresh/status')
+        return json(res, 200, {
+          name: 'fresh',
+          connector: { state: 'UNASSIGNED', worker_id: '' },
+          tasks: [],
+          type: 'source',
+        });
+      if (req.url === '/connectors/fresh')
+        return json(res, 200, { name: 'fresh', config: {}, tasks: [], type: 'source' });
       json(res, 404, {});
     });
     const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000 });
@@ -65,7 +79,12 @@ describe('errors and retries', () => {
   test('409 during a rebalance is retried within the deadline', async () => {
     let n = 0;
     fake = await startFakeConnect((_req, res) => {
-      if (n++ < 2) return json(res, 409, { error_code: 409, message: 'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.' });
+      if (n++ < 2)
+        return json(res, 409, {
+          error_code: 409,
+          message:
+            'Cannot complete request momentarily due to no known leader URL, likely because a rebalance was underway.',
+        });
       json(res, 200, expandedAnswer);
     });
     const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000 });
@@ -76,18 +95,26 @@ describe('errors and retries', () => {
   });
 
   test('a 500 that persists surfaces as ConnectApiError with the message, once the deadline is near', async () => {
-    fake = await startFakeConnect((_req, res) => json(res, 500, { error_code: 500, message: 'Request timed out' }));
+    fake = await startFakeConnect((_req, res) =>
+      json(res, 500, { error_code: 500, message: 'Request timed out' }),
+    );
     const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000 });
     const err = await client.listConnectors(soon(700)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectApiError);
-    expect((err as Error).message).toBe('GET /connectors?expand=status&expand=info answered 500: Request timed out');
+    expect((err as Error).message).toBe(
+      'GET /connectors?expand=status&expand=info answered 500: Request timed out',
+    );
     expect(fake.requests.length).toBeGreaterThan(1);
     client.close();
   });
 
   test('401 from the basic-auth extension is not retried and says so', async () => {
     fake = await startFakeConnect((_req, res) => res.writeHead(401).end('User cannot access the resource.'));
-    const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000, auth: { kind: 'basic', username: 'u', password: 'wrong' } });
+    const client = new ConnectClient({
+      url: fake.url,
+      requestTimeoutMs: 1000,
+      auth: { kind: 'basic', username: 'u', password: 'wrong' },
+    });
     const err = await client.listConnectors(soon()).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/answered 401: User cannot access the resource\./);
     expect((err as Error).message).not.toContain('wrong');
@@ -96,7 +123,9 @@ describe('errors and retries', () => {
   });
 
   test('garbage and cut-off bodies are response errors, not crashes', async () => {
-    fake = await startFakeConnect((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'));
+    fake = await startFakeConnect((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('<html>proxy error</html>'),
+    );
     const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000 });
     await expect(client.listConnectors(soon())).rejects.toThrow(ConnectResponseError);
     fake.handler = (_req, res) => {
@@ -127,11 +156,23 @@ describe('errors and retries', () => {
 
 describe('auth and TLS', () => {
   test('basic auth and bearer headers', async () => {
-    fake = await startFakeConnect((_req, res) => json(res, 200, { version: '4.1.1', commit: 'c', kafka_cluster_id: 'k' }));
-    const basic = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000, auth: { kind: 'basic', username: 'admin', password: 'p@ss:word' } });
+    fake = await startFakeConnect((_req, res) =>
+      json(res, 200, { version: '4.1.1', commit: 'c', kafka_cluster_id: 'k' }),
+    );
+    const basic = new ConnectClient({
+      url: fake.url,
+      requestTimeoutMs: 1000,
+      auth: { kind: 'basic', username: 'admin', password: 'p@ss:word' },
+    });
     await basic.serverInfo(soon());
-    expect(fake.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from('admin:p@ss:word').toString('base64')}`);
-    const bearer = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000, auth: { kind: 'bearer', token: () => 'tok-1' } });
+    expect(fake.requests[0]!.headers.authorization).toBe(
+      `Basic ${Buffer.from('admin:p@ss:word').toString('base64')}`,
+    );
+    const bearer = new ConnectClient({
+      url: fake.url,
+      requestTimeoutMs: 1000,
+      auth: { kind: 'bearer', token: () => 'tok-1' },
+    });
     await bearer.serverInfo(soon());
     expect(fake.requests[1]!.headers.authorization).toBe('Bearer tok-1');
     basic.close();
@@ -140,14 +181,41 @@ describe('auth and TLS', () => {
 
   test('a custom CA is trusted; without it the certificate is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cs-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
     const cert = readFileSync(join(dir, 'cert.pem'));
-    fake = await startFakeConnect((_req, res) => json(res, 200, { version: '4.1.1' }), { cert, key: readFileSync(join(dir, 'key.pem')) });
+    fake = await startFakeConnect((_req, res) => json(res, 200, { version: '4.1.1' }), {
+      cert,
+      key: readFileSync(join(dir, 'key.pem')),
+    });
     const trusting = new ConnectClient({ url: fake.url, requestTimeoutMs: 2000, tls: { ca: cert } });
     expect((await trusting.serverInfo(soon())).version).toBe('4.1.1');
     const plain = new ConnectClient({ url: fake.url, requestTimeoutMs: 2000 });
     await expect(plain.serverInfo(soon())).rejects.toThrow(/SELF_SIGNED|self.signed/i);
-    const insecure = new ConnectClient({ url: fake.url, requestTimeoutMs: 2000, tls: { insecureSkipVerify: true } });
+    const insecure = new ConnectClient({
+      url: fake.url,
+      requestTimeoutMs: 2000,
+      tls: { insecureSkipVerify: true },
+    });
     expect((await insecure.serverInfo(soon())).version).toBe('4.1.1');
     for (const c of [trusting, plain, insecure]) c.close();
   });

@@ -15,7 +15,10 @@ function rows(): Row[] {
   for (const line of doc.split('\n')) {
     const m = /^\|\s*`?([a-z_:]+)`?\s*\|\s*(\w+)\s*\|([^|]*)\|/.exec(line);
     if (!m || m[1] === 'metric') continue;
-    const labels = (m[3] ?? '').split(',').map((l) => l.trim()).filter(Boolean);
+    const labels = (m[3] ?? '')
+      .split(',')
+      .map((l) => l.trim())
+      .filter(Boolean);
     out.push({ name: m[1]!, type: m[2]!, labels });
   }
   return out;

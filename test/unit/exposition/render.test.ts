@@ -36,7 +36,13 @@ function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapsh
       errorsTotal: 0,
       dlq: [{ connector: 'file-sink', topic: 'dlq-file-sink', records: 5, written: 7, partitions: 1 }],
       dlqErrors: [
-        { connector: 'file-sink', topic: 'dlq-file-sink', stage: 'VALUE_CONVERTER', exceptionClass: 'org.apache.kafka.connect.errors.DataException', count: 7 },
+        {
+          connector: 'file-sink',
+          topic: 'dlq-file-sink',
+          stage: 'VALUE_CONVERTER',
+          exceptionClass: 'org.apache.kafka.connect.errors.DataException',
+          count: 7,
+        },
       ],
       dlqLast: [{ connector: 'file-sink', topic: 'dlq-file-sink', timestampSeconds: 1_699_999_999.5 }],
       lag: [{ connector: 'file-sink', topic: 'in', lag: 12, committed: 30 }],
@@ -47,7 +53,9 @@ function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapsh
 
 function fixtureText(): string {
   const cache = new ExpositionCache({ version: '0.0.0-test', revision: 'golden' });
-  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) => a.name.localeCompare(b.name));
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) =>
+    a.name.localeCompare(b.name),
+  );
   cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
   cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1))));
   return cache.text.toString('utf8').replace(/nodejs_version="[^"]*"/, 'nodejs_version="vX"');
@@ -74,18 +82,48 @@ describe('exposition', () => {
       const on = prod.filter((s) => s.labels.connector === name && s.value === 1);
       expect(on).toHaveLength(1);
     }
-    expect(value(all, 'kafka_connect_connector_state', { connect_cluster: 'prod', connector: 'stopped-source', state: 'STOPPED' })).toBe(1);
-    expect(value(all, 'kafka_connect_task_state', { connect_cluster: 'prod', connector: 'poison-sink', task: '0', state: 'FAILED' })).toBe(1);
-    expect(value(all, 'kafka_connect_task_failures_total', { connect_cluster: 'prod', connector: 'poison-sink', task: '0' })).toBe(1);
-    expect(value(all, 'kafka_connect_connector_tasks', { connect_cluster: 'prod', connector: 'stopped-source' })).toBe(0);
+    expect(
+      value(all, 'kafka_connect_connector_state', {
+        connect_cluster: 'prod',
+        connector: 'stopped-source',
+        state: 'STOPPED',
+      }),
+    ).toBe(1);
+    expect(
+      value(all, 'kafka_connect_task_state', {
+        connect_cluster: 'prod',
+        connector: 'poison-sink',
+        task: '0',
+        state: 'FAILED',
+      }),
+    ).toBe(1);
+    expect(
+      value(all, 'kafka_connect_task_failures_total', {
+        connect_cluster: 'prod',
+        connector: 'poison-sink',
+        task: '0',
+      }),
+    ).toBe(1);
+    expect(
+      value(all, 'kafka_connect_connector_tasks', { connect_cluster: 'prod', connector: 'stopped-source' }),
+    ).toBe(0);
   });
 
   test('error-handling info applies Connect defaults and ignores DLQ keys on source connectors', () => {
     const all = parseExposition(fixtureText());
     const eh = samples(all, 'kafka_connect_connector_error_handling_info', { connect_cluster: 'prod' });
     const by = Object.fromEntries(eh.map((s) => [s.labels.connector, s.labels]));
-    expect(by['file-sink']).toMatchObject({ errors_tolerance: 'all', errors_log_enable: 'false', dlq_topic: 'dlq-file-sink', dlq_context_headers: 'true' });
-    expect(by['poison-sink']).toMatchObject({ errors_tolerance: 'none', dlq_topic: '', dlq_context_headers: 'false' });
+    expect(by['file-sink']).toMatchObject({
+      errors_tolerance: 'all',
+      errors_log_enable: 'false',
+      dlq_topic: 'dlq-file-sink',
+      dlq_context_headers: 'true',
+    });
+    expect(by['poison-sink']).toMatchObject({
+      errors_tolerance: 'none',
+      dlq_topic: '',
+      dlq_context_headers: 'false',
+    });
     expect(by['stopped-source']).toMatchObject({ dlq_topic: '' });
   });
 
@@ -155,7 +193,9 @@ describe('odd connector names', () => {
 describe('ClusterRenderer memo', () => {
   test('re-renders only the connectors that changed, and the output equals a fresh rendering', async () => {
     const { ClusterRenderer } = await import('../../../src/exposition/render.js');
-    const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) => a.name.localeCompare(b.name));
+    const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) =>
+      a.name.localeCompare(b.name),
+    );
     const renderer = new ClusterRenderer();
     const text = (f: ReturnType<typeof renderCluster>) => {
       const cache = new ExpositionCache({ version: 'v', revision: 'r' });
@@ -171,7 +211,11 @@ describe('ClusterRenderer memo', () => {
     const changed = connectors.map((c) =>
       c.name === 'file-sink' ? { ...c, tasks: c.tasks.map((t) => ({ ...t, state: 'FAILED' })) } : c,
     );
-    const second = { ...first, connect: { ...first.connect, connectors: changed }, failures: countFailures(connectors, changed, first.failures) };
+    const second = {
+      ...first,
+      connect: { ...first.connect, connectors: changed },
+      failures: countFailures(connectors, changed, first.failures),
+    };
     const out = text(renderer.render(second));
     expect(renderer.rendered).toBe(1);
     expect(out).toBe(text(renderCluster(second)));

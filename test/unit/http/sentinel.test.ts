@@ -28,7 +28,9 @@ describe('/metrics', () => {
     expect(res.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await res.text();
     expect(value(text, 'kafka_connect_up', { connect_cluster: 'default' })).toBe(1);
-    expect(value(text, 'kafka_connect_task_state', { connector: 'poison-sink', task: '0', state: 'FAILED' })).toBe(1);
+    expect(
+      value(text, 'kafka_connect_task_state', { connector: 'poison-sink', task: '0', state: 'FAILED' }),
+    ).toBe(1);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^connect_sentinel_build_info\{version="0\.1\.0",/m);
     const r = promtoolCheckMetrics(text);
@@ -36,7 +38,9 @@ describe('/metrics', () => {
   });
 
   test('gzip when asked, the same body', async () => {
-    const plain = await (await fetch(`${s.url}/metrics`, { headers: { 'accept-encoding': 'identity' } })).text();
+    const plain = await (
+      await fetch(`${s.url}/metrics`, { headers: { 'accept-encoding': 'identity' } })
+    ).text();
     const raw = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
       import('node:http').then(({ get }) =>
         get(`${s.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
@@ -49,7 +53,11 @@ describe('/metrics', () => {
     expect(raw.enc).toBe('gzip');
     const unzipped = gunzipSync(raw.body).toString('utf8');
     // Both come from the same assembled buffer unless a poll landed in between.
-    const domain = (t: string) => t.split('\n').filter((l) => l.startsWith('kafka_connect_connector_state')).join('\n');
+    const domain = (t: string) =>
+      t
+        .split('\n')
+        .filter((l) => l.startsWith('kafka_connect_connector_state'))
+        .join('\n');
     expect(domain(unzipped)).toBe(domain(plain));
   });
 });
@@ -63,7 +71,11 @@ describe('other endpoints', () => {
     expect(landing).toContain('href="api/v1/status"');
     const status = await s.status();
     expect(status.clusters[0]!.connect.version).toBe('4.1.2');
-    expect(status.clusters[0]!.connectors.map((c) => c.name)).toEqual(['file-sink', 'poison-sink', 'stopped-source']);
+    expect(status.clusters[0]!.connectors.map((c) => c.name)).toEqual([
+      'file-sink',
+      'poison-sink',
+      'stopped-source',
+    ]);
     expect((await fetch(`${s.url}/nope`)).status).toBe(404);
     expect((await fetch(`${s.url}/metrics`, { method: 'POST' })).status).toBe(405);
   });

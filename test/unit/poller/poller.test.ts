@@ -7,7 +7,15 @@ import { ClusterPoller } from '../../../src/poller/poller.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 
 function conn(name: string, state = 'RUNNING'): ConnectorView {
-  return { name, type: 'sink', state, workerId: 'w', className: 'C', config: {}, tasks: [{ id: 0, state, workerId: 'w' }] };
+  return {
+    name,
+    type: 'sink',
+    state,
+    workerId: 'w',
+    className: 'C',
+    config: {},
+    tasks: [{ id: 0, state, workerId: 'w' }],
+  };
 }
 
 /** A ConnectClient stand-in whose next answers the test scripts. */
@@ -128,7 +136,18 @@ describe('ClusterPoller', () => {
     const kafka: KafkaReader = {
       read: async (connectors) => {
         if (fail) throw new Error('broker down');
-        return { dlq: connectors.map((c) => ({ connector: c.name, topic: 'dlq', records: 1, written: 2, partitions: 1 })), dlqErrors: [], dlqLast: [], lag: [] };
+        return {
+          dlq: connectors.map((c) => ({
+            connector: c.name,
+            topic: 'dlq',
+            records: 1,
+            written: 2,
+            partitions: 1,
+          })),
+          dlqErrors: [],
+          dlqLast: [],
+          lag: [],
+        };
       },
       close: async () => undefined,
     };

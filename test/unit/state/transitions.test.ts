@@ -38,11 +38,19 @@ describe('countFailures', () => {
   });
 
   test('first seen FAILED counts once; deleted connectors and tasks drop their counters', () => {
-    const c1 = countFailures(undefined, [conn('a', 'FAILED', ['FAILED', 'RUNNING']), conn('b', 'RUNNING')], none);
+    const c1 = countFailures(
+      undefined,
+      [conn('a', 'FAILED', ['FAILED', 'RUNNING']), conn('b', 'RUNNING')],
+      none,
+    );
     expect(c1.connectors.get('a')).toBe(1);
     expect(c1.connectors.get('b')).toBe(0);
     expect(c1.tasks.get(taskKey('a', 1))).toBe(0);
-    const c2 = countFailures([conn('a', 'FAILED', ['FAILED', 'RUNNING'])], [conn('a', 'FAILED', ['FAILED'])], c1);
+    const c2 = countFailures(
+      [conn('a', 'FAILED', ['FAILED', 'RUNNING'])],
+      [conn('a', 'FAILED', ['FAILED'])],
+      c1,
+    );
     expect([...c2.connectors.keys()]).toEqual(['a']);
     expect([...c2.tasks.keys()]).toEqual([taskKey('a', 0)]);
   });
