@@ -39,6 +39,9 @@ export class Sentinel {
   private server: RunningServer | undefined;
   private readonly snapshots: (ClusterSnapshot | undefined)[] = [];
   private readonly renderers = new Map<string, ClusterRenderer>();
+  /** Per cluster: the latest snapshot's publication (rendering into the cache). */
+  private readonly published: (Promise<void> | undefined)[] = [];
+  private readonly rendered = new Set<string>();
 
   constructor(
     readonly config: Config,
@@ -75,7 +78,10 @@ export class Sentinel {
           onSnapshot: (raw, previous) => {
             const snapshot = hooks.decorate ? hooks.decorate(raw) : raw;
             this.snapshots[index] = snapshot;
-            void this.publish(snapshot, previous);
+            // Chained per cluster so two polls' renderings never overlap or land out of order.
+            this.published[index] = (this.published[index] ?? Promise.resolve()).then(() =>
+              this.publish(snapshot, previous),
+            );
           },
         }),
       );
@@ -87,8 +93,9 @@ export class Sentinel {
     return this.server.url;
   }
 
+  /** Every cluster has been polled once and its metrics are on /metrics. */
   get ready(): boolean {
-    return this.snapshots.every((s) => s !== undefined);
+    return this.config.clusters.every((c) => this.rendered.has(c.name));
   }
 
   snapshot(cluster: string): ClusterSnapshot | undefined {
@@ -133,9 +140,10 @@ export class Sentinel {
     );
   }
 
-  /** Wait until every cluster has been polled once. */
+  /** Wait until every cluster has been polled once and its metrics are published. */
   async firstPolls(): Promise<void> {
     await Promise.all(this.pollers.map((p) => p.snapshot ?? p.pollOnce()));
+    await Promise.all(this.published);
   }
 
   async stop(): Promise<void> {
@@ -159,6 +167,7 @@ export class Sentinel {
         this.renderers.set(snapshot.cluster, renderer);
       }
       this.cache.setCluster(snapshot.cluster, renderer.render(snapshot));
+      this.rendered.add(snapshot.cluster);
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
     }
