@@ -4,7 +4,7 @@
  */
 import { errorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../connect/types.js';
-import { taskKey, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
+import { taskFailures, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
 import type { FamilyName } from './families.js';
 import { escapeLabelValue as esc, formatValue } from './text.js';
 
@@ -54,7 +54,7 @@ function fingerprint(c: ConnectorView, s: ClusterSnapshot): string {
     `\u0001${cfg['errors.tolerance']}\u0001${cfg['errors.log.enable']}\u0001${cfg['errors.deadletterqueue.topic.name']}` +
     `\u0001${cfg['errors.deadletterqueue.context.headers.enable']}\u0001${c.scoped?.instanceHere}\u0001${c.scoped?.totalTasks}`;
   for (const t of c.tasks) {
-    key += `\u0002${t.id}\u0003${t.state}\u0003${t.workerId}\u0003${s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0}`;
+    key += `\u0002${t.id}\u0003${t.state}\u0003${t.workerId}\u0003${taskFailures(s.failures, c.name, t.id)}`;
   }
   return key;
 }
@@ -65,7 +65,7 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
     `${family}{connect_cluster="${cl}"${rest}} ${formatValue(v)}\n`;
   let taskState = '';
   let taskInfo = '';
-  let taskFailures = '';
+  let taskFailureLines = '';
   for (const t of c.tasks) {
     const tn = `${cn},task="${t.id}"`;
     let known = false;
@@ -76,11 +76,7 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
     }
     if (!known) taskState += line('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
     taskInfo += line('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
-    taskFailures += line(
-      'kafka_connect_task_failures_total',
-      tn,
-      s.failures.tasks.get(taskKey(c.name, t.id)) ?? 0,
-    );
+    taskFailureLines += line('kafka_connect_task_failures_total', tn, taskFailures(s.failures, c.name, t.id));
   }
   const out: ConnectorLines = {
     kafka_connect_connector_info: '',
@@ -90,7 +86,7 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
     kafka_connect_connector_error_handling_info: '',
     kafka_connect_task_state: taskState,
     kafka_connect_task_info: taskInfo,
-    kafka_connect_task_failures_total: taskFailures,
+    kafka_connect_task_failures_total: taskFailureLines,
   };
   // Worker scope: the sidecar of the worker running the connector instance publishes its connector-level
   // series; the others publish only their tasks, so sums over sidecars count each connector once.

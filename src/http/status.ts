@@ -1,6 +1,6 @@
 /** Snapshot → the JSON of /api/v1/status. Pure. */
 import { errorHandling } from '../connect/error-handling.js';
-import { taskKey, type ClusterSnapshot } from '../state/snapshot.js';
+import { taskFailures, type ClusterSnapshot } from '../state/snapshot.js';
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
@@ -64,7 +64,7 @@ export function statusJson(
             state: t.state,
             workerId: t.workerId,
             trace: t.trace ?? null,
-            failures: s.failures.tasks.get(taskKey(con.name, t.id)) ?? 0,
+            failures: taskFailures(s.failures, con.name, t.id),
           })),
           dlq: dlqByConnector.get(con.name) ?? [],
           lag: lagByConnector.get(con.name) ?? [],

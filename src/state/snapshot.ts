@@ -70,10 +70,18 @@ export interface KafkaView extends SourceHealth {
 }
 
 export interface FailureCounters {
-  /** connector → observed transitions into FAILED. */
+  /** connector → observed transitions into FAILED (every current connector has an entry). */
   readonly connectors: ReadonlyMap<string, number>;
-  /** taskKey(connector, id) → observed transitions into FAILED. */
+  /** taskKey(connector, id) → observed transitions into FAILED; only tasks that ever failed (absent = 0). */
   readonly tasks: ReadonlyMap<string, number>;
+  /** Connectors with an entry in `tasks`, so a lookup for a task that never failed builds no key. */
+  readonly taskConnectors?: ReadonlySet<string>;
+}
+
+/** A task's failure count (0 for a task never seen FAILED). */
+export function taskFailures(f: FailureCounters, connector: string, task: number): number {
+  if (f.tasks.size === 0 || (f.taskConnectors !== undefined && !f.taskConnectors.has(connector))) return 0;
+  return f.tasks.get(taskKey(connector, task)) ?? 0;
 }
 
 export interface RestartView {

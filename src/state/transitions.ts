@@ -1,6 +1,6 @@
 /** Pure detection of state changes between two polls. */
 import type { ConnectorView } from '../connect/types.js';
-import { taskKey, type FailureCounters } from './snapshot.js';
+import { splitTaskKey, taskKey, type FailureCounters } from './snapshot.js';
 
 export interface Transition {
   readonly connector: string;
@@ -27,11 +27,16 @@ export function countFailures(
   for (const c of previous ?? []) prevConnectors.set(c.name, c);
   const connectors = new Map<string, number>();
   const tasks = new Map<string, number>();
+  const taskConnectors = new Set<string>();
+  const hadTaskFailures =
+    counters.taskConnectors ?? new Set([...counters.tasks.keys()].map((k) => splitTaskKey(k)[0]));
   for (const c of current) {
     const before = prevConnectors.get(c.name);
     let n = counters.connectors.get(c.name) ?? 0;
     if (c.state === 'FAILED' && before?.state !== 'FAILED') n++;
     connectors.set(c.name, n);
+    // Most connectors' tasks never failed: they need no per-task work at all.
+    if (!hadTaskFailures.has(c.name) && !c.tasks.some((t) => t.state === 'FAILED')) continue;
     const prevTasks = before?.tasks ?? [];
     for (let i = 0; i < c.tasks.length; i++) {
       const t = c.tasks[i] as (typeof c.tasks)[number];
@@ -42,10 +47,13 @@ export function countFailures(
         const p = prevTasks[i]?.id === t.id ? prevTasks[i] : prevTasks.find((x) => x.id === t.id);
         if (p?.state !== 'FAILED') m++;
       }
-      tasks.set(key, m);
+      if (m > 0) {
+        tasks.set(key, m);
+        taskConnectors.add(c.name);
+      }
     }
   }
-  return { connectors, tasks };
+  return { connectors, tasks, taskConnectors };
 }
 
 /** Every change of state of a connector or task between two successful polls. */

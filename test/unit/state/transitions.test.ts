@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { ConnectorView } from '../../../src/connect/types.js';
-import { taskKey, type FailureCounters } from '../../../src/state/snapshot.js';
+import { taskFailures, taskKey, type FailureCounters } from '../../../src/state/snapshot.js';
 import { countFailures, diffStates } from '../../../src/state/transitions.js';
 
 function conn(name: string, state: string, tasks: string[] = []): ConnectorView {
@@ -45,7 +45,8 @@ describe('countFailures', () => {
     );
     expect(c1.connectors.get('a')).toBe(1);
     expect(c1.connectors.get('b')).toBe(0);
-    expect(c1.tasks.get(taskKey('a', 1))).toBe(0);
+    expect(taskFailures(c1, 'a', 1)).toBe(0);
+    expect(c1.tasks.has(taskKey('a', 1))).toBe(false); // sparse: tasks that never failed have no entry
     const c2 = countFailures(
       [conn('a', 'FAILED', ['FAILED', 'RUNNING'])],
       [conn('a', 'FAILED', ['FAILED'])],
