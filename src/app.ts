@@ -167,6 +167,7 @@ export class Sentinel {
         this.renderers.set(snapshot.cluster, renderer);
       }
       this.cache.setCluster(snapshot.cluster, renderer.render(snapshot));
+      await this.cache.compressed();
       this.rendered.add(snapshot.cluster);
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');

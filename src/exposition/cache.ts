@@ -1,4 +1,4 @@
-import { gzip, gzipSync } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import { FAMILIES } from './families.js';
 import type { Fragments } from './render.js';
 import { escapeHelp, escapeLabelValue } from './text.js';
@@ -11,14 +11,15 @@ export interface BuildInfo {
 /**
  * Holds the rendered exposition. Pollers hand in each cluster's fragments after a poll; the body is
  * assembled then, so a scrape only writes a ready buffer. The gzip of each body is made once, off the
- * event loop, right after it is assembled; until it is ready a gzip scrape gets the previous body's gzip
- * (a complete exposition one poll older), so no scrape ever waits for compression.
+ * event loop, right after it is assembled; in the few milliseconds until it is ready a scrape that asks
+ * for gzip gets the plain body, so no scrape waits for compression and none gets an older body.
  */
 export class ExpositionCache {
   private readonly clusters = new Map<string, Fragments>();
   private extra = Buffer.alloc(0);
   private body: Buffer = Buffer.alloc(0);
   private gzipped: Buffer | undefined;
+  private gzipDone: Promise<void> = Promise.resolve();
   private version = 0;
   private readonly buildInfoLine: Buffer;
   /** Times the body was assembled: once per poll, never per scrape. */
@@ -52,15 +53,24 @@ export class ExpositionCache {
     return this.body;
   }
 
-  get gzip(): Buffer {
-    this.gzipped ??= gzipSync(this.body, { level: 1 });
+  /** The gzip of the current body, or undefined while it is being made. */
+  get gzip(): Buffer | undefined {
     return this.gzipped;
+  }
+
+  /** Resolves once the current body's gzip is ready (or failed: then scrapes get plain text). */
+  compressed(): Promise<void> {
+    return this.gzipDone;
   }
 
   private compress(): void {
     const version = this.version;
-    gzip(this.body, { level: 1 }, (err, out) => {
-      if (!err && version === this.version) this.gzipped = out;
+    this.gzipped = undefined;
+    this.gzipDone = new Promise((resolve) => {
+      gzip(this.body, { level: 1 }, (err, out) => {
+        if (!err && version === this.version) this.gzipped = out;
+        resolve();
+      });
     });
   }
 

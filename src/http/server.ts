@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 
 export interface MetricsSource {
   readonly text: Buffer;
-  readonly gzip: Buffer;
+  /** Undefined while the current body's gzip is being made: the scrape then gets plain text. */
+  readonly gzip: Buffer | undefined;
 }
 
 export type JsonRoute = (url: URL) => unknown;
@@ -74,8 +75,11 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
   };
   const serve = (url: URL, req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (url.pathname === opts.telemetryPath) {
-      const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-      const body = gzip ? opts.metrics.gzip : opts.metrics.text;
+      const zipped = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))
+        ? opts.metrics.gzip
+        : undefined;
+      const gzip = zipped !== undefined;
+      const body = zipped ?? opts.metrics.text;
       res.writeHead(200, {
         'content-type': CONTENT_TYPE,
         'content-length': body.length,

@@ -222,3 +222,14 @@ describe('ClusterRenderer memo', () => {
     expect(value(out, 'kafka_connect_task_failures_total', { connector: 'file-sink', task: '0' })).toBe(1);
   });
 });
+
+test('a gzip scrape never gets an older body: plain text until the new gzip is ready', async () => {
+  const { gunzipSync } = await import('node:zlib');
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  await cache.compressed();
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
+  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  expect(cache.gzip).toBeUndefined();
+  await cache.compressed();
+  expect(gunzipSync(cache.gzip!).equals(cache.text)).toBe(true);
+});
