@@ -7,28 +7,13 @@ import {
   type FailedInstances,
   type Notification,
 } from '../../../src/notify/events.js';
+import { connectorView } from '../../fixtures/views.js';
 
-function conn(name: string, state: string, tasks: string[] = []): ConnectorView {
-  return {
-    name,
-    type: 'sink',
-    state,
-    workerId: 'w1',
-    className: 'X',
-    config: {},
-    ...(state === 'FAILED'
-      ? { trace: 'java.lang.RuntimeException: connector broke\n\tat X.y(X.java:1)' }
-      : {}),
-    tasks: tasks.map((s, id) => ({
-      id,
-      state: s,
-      workerId: 'w1',
-      ...(s === 'FAILED'
-        ? { trace: `org.apache.kafka.connect.errors.ConnectException: task ${id} broke\n\tat A.b(A.java:2)` }
-        : {}),
-    })),
-  };
-}
+const conn = (name: string, state: string, tasks: string[] = []): ConnectorView =>
+  connectorView(name, state, tasks, {
+    connector: 'java.lang.RuntimeException: connector broke\n\tat X.y(X.java:1)',
+    task: (id) => `org.apache.kafka.connect.errors.ConnectException: task ${id} broke\n\tat A.b(A.java:2)`,
+  });
 
 /** Runs polls through transitionNotifications; returns the events as [event, connector, task, from, to]. */
 function run(

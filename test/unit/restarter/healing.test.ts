@@ -7,23 +7,10 @@ import type { Notification } from '../../../src/notify/events.js';
 import { Healing } from '../../../src/restarter/healing.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { json, startFakeConnect, type FakeConnect } from '../../helpers/fake-connect.js';
+import { connectorView } from '../../fixtures/views.js';
 
-function conn(name: string, state: string, tasks: string[]): ConnectorView {
-  return {
-    name,
-    type: 'sink',
-    state,
-    workerId: 'w1',
-    className: 'X',
-    config: {},
-    tasks: tasks.map((s, id) => ({
-      id,
-      state: s,
-      workerId: 'w1',
-      ...(s === 'FAILED' ? { trace: 'java.lang.RuntimeException: boom' } : {}),
-    })),
-  };
-}
+const conn = (name: string, state: string, tasks: string[]): ConnectorView =>
+  connectorView(name, state, tasks, { task: () => 'java.lang.RuntimeException: boom' });
 
 function snap(cluster: string, connectors: ConnectorView[], takenAt: number, up = true): ClusterSnapshot {
   return {

@@ -8,6 +8,7 @@ import {
   type PolicyConfig,
   type RestartHistory,
 } from '../../../src/restarter/policy.js';
+import { connectorView } from '../../fixtures/views.js';
 
 const MIN = 60_000;
 
@@ -20,22 +21,8 @@ const DEFAULTS: PolicyConfig = {
   include: /^(?:.*)$/,
 };
 
-function conn(name: string, state: string, tasks: string[] = ['RUNNING']): ConnectorView {
-  return {
-    name,
-    type: 'sink',
-    state,
-    workerId: 'w1',
-    className: 'X',
-    config: {},
-    tasks: tasks.map((s, id) => ({
-      id,
-      state: s,
-      workerId: 'w1',
-      ...(s === 'FAILED' ? { trace: 'boom' } : {}),
-    })),
-  };
-}
+const conn = (name: string, state: string, tasks: string[] = ['RUNNING']): ConnectorView =>
+  connectorView(name, state, tasks, { task: () => 'boom' });
 
 /** Polls the policy on a fake clock; returns the minutes at which restarts were decided. */
 function simulate(

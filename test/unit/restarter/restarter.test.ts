@@ -6,6 +6,7 @@ import { silentLogger } from '../../../src/log.js';
 import { Restarter, type RestartEvent } from '../../../src/restarter/restarter.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { json, startFakeConnect, type FakeConnect, type FakeHandler } from '../../helpers/fake-connect.js';
+import { connectorView } from '../../fixtures/views.js';
 
 const MIN = 60_000;
 const CONFIG: RestartConfig = {
@@ -18,17 +19,8 @@ const CONFIG: RestartConfig = {
   include: /^(?:.*)$/,
 };
 
-function conn(name: string, state: string, tasks: string[]): ConnectorView {
-  return {
-    name,
-    type: 'sink',
-    state,
-    workerId: 'w1',
-    className: 'X',
-    config: {},
-    tasks: tasks.map((s, id) => ({ id, state: s, workerId: 'w1' })),
-  };
-}
+const conn = (name: string, state: string, tasks: string[]): ConnectorView =>
+  connectorView(name, state, tasks);
 
 function snap(connectors: ConnectorView[], up = true): ClusterSnapshot {
   return {

@@ -2,18 +2,10 @@ import { describe, expect, test } from 'vitest';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import { taskFailures, taskKey, type FailureCounters } from '../../../src/state/snapshot.js';
 import { countFailures, diffStates } from '../../../src/state/transitions.js';
+import { connectorView } from '../../fixtures/views.js';
 
-function conn(name: string, state: string, tasks: string[] = []): ConnectorView {
-  return {
-    name,
-    type: 'sink',
-    state,
-    workerId: 'w1',
-    className: 'X',
-    config: {},
-    tasks: tasks.map((s, id) => ({ id, state: s, workerId: 'w1' })),
-  };
-}
+const conn = (name: string, state: string, tasks: string[] = []): ConnectorView =>
+  connectorView(name, state, tasks);
 
 const none = { connectors: new Map<string, number>(), tasks: new Map<string, number>() };
 
