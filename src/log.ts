@@ -16,9 +16,19 @@ const REDACT = [
   '*.*.token',
   'headers.authorization',
   '*.headers.authorization',
+  'basicAuth.password',
+  '*.basicAuth.password',
+  'sasl.password',
+  '*.sasl.password',
+  'kafka.sasl.password',
+  '*.kafka.sasl.password',
+  'clusters[*].basicAuth.password',
+  'clusters[*].kafka.sasl.password',
+  '*.clusters[*].basicAuth.password',
+  '*.clusters[*].kafka.sasl.password',
 ];
 
-export function createLogger(level: string, format: LogFormat): Logger {
+export function createLogger(level: string, format: LogFormat, destination?: NodeJS.WritableStream): Logger {
   const options = {
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
@@ -33,7 +43,7 @@ export function createLogger(level: string, format: LogFormat): Logger {
       },
     });
   }
-  return pino(options);
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** A logger that drops everything, for tests. */
