@@ -11,7 +11,7 @@
 import { silentLogger } from '../src/log.js';
 import { ClusterKafkaReader } from '../src/kafka/cluster-reader.js';
 import { HEADER } from '../src/kafka/dlq-headers.js';
-import { median, ms, nowMs, ratio, table } from './lib/stats.js';
+import { nowMs, table } from './lib/stats.js';
 import {
   client,
   connection,
@@ -20,6 +20,8 @@ import {
   privateBroker,
   sinkConnector,
   stopAll,
+  PollCost,
+  costRow,
 } from './kafka-fixture.js';
 
 const SIZES = [1, 50, 500];
@@ -86,8 +88,8 @@ async function main(): Promise<void> {
         backlogPerPartition: 100,
         logger: silentLogger(),
       });
-      const ours = { first: 0, rt: [] as number[], ms: [] as number[] };
-      const base = { first: 0, rt: [] as number[], ms: [] as number[] };
+      const ours = new PollCost();
+      const base = new PollCost();
 
       const naive = kafka.admin();
       const naiveCount = countRequests(naive);
@@ -101,15 +103,12 @@ async function main(): Promise<void> {
         const oursMs = nowMs() - t;
         if (data.dlq.length !== n) throw new Error(`ours read ${data.dlq.length}/${n} DLQs`);
         const written = new Map(data.dlq.map((d) => [d.topic, d.written]));
+        ours.record(poll, conn.requestCount - before, oursMs);
         if (poll === 0) {
-          ours.first = conn.requestCount - before;
           const counted = data.dlqErrors.reduce((s, e) => s + e.count, 0);
           const total = data.dlq.reduce((s, d) => s + d.written, 0);
           if (counted !== total)
             throw new Error(`ours counted ${counted} DLQ records, the DLQs hold ${total}`);
-        } else {
-          ours.rt.push(conn.requestCount - before);
-          ours.ms.push(oursMs);
         }
 
         before = naiveCount.n;
@@ -119,27 +118,11 @@ async function main(): Promise<void> {
         if (offsets.some((o, i) => o.length !== 1 || Number(o[0]?.high) !== written.get(topics[i]!))) {
           throw new Error('the baseline and ours disagree on an end offset');
         }
-        if (poll === 0) base.first = naiveCount.n - before;
-        else {
-          base.rt.push(naiveCount.n - before);
-          base.ms.push(naiveMs);
-        }
+        base.record(poll, naiveCount.n - before, naiveMs);
       }
       await naive.disconnect();
       await reader.close();
-      const oursRt = median(ours.rt);
-      const baseRt = median(base.rt);
-      rows.push([
-        String(n),
-        String(ours.first),
-        String(oursRt),
-        ms(median(ours.ms)),
-        String(base.first),
-        String(baseRt),
-        ms(median(base.ms)),
-        ratio(baseRt / oursRt),
-        ratio(median(base.ms) / median(ours.ms)),
-      ]);
+      rows.push(costRow(n, ours, base));
     }
     await admin.disconnect();
     console.log(

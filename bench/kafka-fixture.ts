@@ -6,6 +6,7 @@ import { mapLimit } from '../src/kafka/async.js';
 import { KafkaConnection } from '../src/kafka/connection.js';
 import { createWireCluster } from '../src/kafka/kafkajs-internal.js';
 import { startKafka, stopAll, type KafkaBroker } from '../test/stack/launcher.js';
+import { median, ms, ratio } from './lib/stats.js';
 
 export { stopAll };
 
@@ -144,4 +145,37 @@ export async function commitOffsets(
   } finally {
     await cluster.disconnect();
   }
+}
+
+/** Requests and time of one side (ours or the baseline) over a bench's polls. */
+export class PollCost {
+  first = 0;
+  readonly rt: number[] = [];
+  readonly ms: number[] = [];
+
+  /** The first poll sets things up (metadata, coordinators): it is reported apart from the steady state. */
+  record(poll: number, requests: number, ms: number): void {
+    if (poll === 0) this.first = requests;
+    else {
+      this.rt.push(requests);
+      this.ms.push(ms);
+    }
+  }
+}
+
+/** One table row: size, ours (first, steady rt, ms), baseline (same), and the two ratios. */
+export function costRow(size: number, ours: PollCost, base: PollCost): string[] {
+  const oursRt = median(ours.rt);
+  const baseRt = median(base.rt);
+  return [
+    String(size),
+    String(ours.first),
+    String(oursRt),
+    ms(median(ours.ms)),
+    String(base.first),
+    String(baseRt),
+    ms(median(base.ms)),
+    ratio(baseRt / oursRt),
+    ratio(median(base.ms) / median(ours.ms)),
+  ];
 }

@@ -11,7 +11,7 @@
 import { mapLimit } from '../src/kafka/async.js';
 import { ClusterKafkaReader } from '../src/kafka/cluster-reader.js';
 import { silentLogger } from '../src/log.js';
-import { median, ms, nowMs, ratio, table } from './lib/stats.js';
+import { nowMs, table } from './lib/stats.js';
 import {
   client,
   commitOffsets,
@@ -21,6 +21,8 @@ import {
   privateBroker,
   sinkConnector,
   stopAll,
+  PollCost,
+  costRow,
 } from './kafka-fixture.js';
 
 const SIZES = [1, 100, 1_000];
@@ -86,8 +88,8 @@ async function main(): Promise<void> {
       const naive = kafka.admin();
       const naiveCount = countRequests(naive);
       await naive.connect();
-      const ours = { first: 0, rt: [] as number[], ms: [] as number[] };
-      const base = { first: 0, rt: [] as number[], ms: [] as number[] };
+      const ours = new PollCost();
+      const base = new PollCost();
       for (let poll = 0; poll < POLLS; poll++) {
         let before = conn.requestCount;
         let t = nowMs();
@@ -101,11 +103,7 @@ async function main(): Promise<void> {
             `ours: ${data.lag.length}/${size} lag series, first ${JSON.stringify(data.lag[0])}`,
           );
         }
-        if (poll === 0) ours.first = conn.requestCount - before;
-        else {
-          ours.rt.push(conn.requestCount - before);
-          ours.ms.push(oursMs);
-        }
+        ours.record(poll, conn.requestCount - before, oursMs);
 
         before = naiveCount.n;
         t = nowMs();
@@ -119,27 +117,11 @@ async function main(): Promise<void> {
         });
         const naiveMs = nowMs() - t;
         if (lags.some((l) => l !== RECORDS - COMMITTED)) throw new Error('baseline computed a different lag');
-        if (poll === 0) base.first = naiveCount.n - before;
-        else {
-          base.rt.push(naiveCount.n - before);
-          base.ms.push(naiveMs);
-        }
+        base.record(poll, naiveCount.n - before, naiveMs);
       }
       await naive.disconnect();
       await reader.close();
-      const oursRt = median(ours.rt);
-      const baseRt = median(base.rt);
-      rows.push([
-        String(size),
-        String(ours.first),
-        String(oursRt),
-        ms(median(ours.ms)),
-        String(base.first),
-        String(baseRt),
-        ms(median(base.ms)),
-        ratio(baseRt / oursRt),
-        ratio(median(base.ms) / median(ours.ms)),
-      ]);
+      rows.push(costRow(size, ours, base));
     }
     await admin.disconnect();
     console.log(
