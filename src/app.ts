@@ -15,6 +15,7 @@ import type { Logger } from './log.js';
 import { ClusterPoller } from './poller/poller.js';
 import type { ClusterSnapshot } from './state/snapshot.js';
 import { REVISION, VERSION } from './version.js';
+import { yieldToIo } from './yield.js';
 
 export interface SentinelHooks {
   /** Makes the Kafka reader of a cluster with kafka settings. */
@@ -157,8 +158,7 @@ export class Sentinel {
   private async publish(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): Promise<void> {
     try {
       // Process metrics are refreshed with each poll so a scrape never renders anything.
-      // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile are served
-      // first (an immediate queued from an I/O callback runs before the next I/O poll, so yield twice).
+      // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
       await yieldToIo();
       await this.refreshProcessMetrics(false);
       let renderer = this.renderers.get(snapshot.cluster);
@@ -183,9 +183,4 @@ export class Sentinel {
     const text = (await this.registry.metrics()).replace(/\n{2,}/g, '\n');
     this.cache.setExtra(text, assemble);
   }
-}
-
-/** Lets one round of pending I/O (scrapes) run before continuing. */
-export function yieldToIo(): Promise<void> {
-  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../log.js';
 import type { ClusterSnapshot, ConnectView, FailureCounters, KafkaView } from '../state/snapshot.js';
 import { instancesHere, scopeToWorker, workersSeen } from '../state/scope.js';
 import { countFailures } from '../state/transitions.js';
+import { yieldToIo } from '../yield.js';
 
 export interface ClusterPollerOptions {
   readonly cluster: string;
@@ -141,7 +142,7 @@ export class ClusterPoller {
         infoPromise?.catch(() => undefined),
       ]);
       // Parsing a large answer blocked the loop; let waiting scrapes through before counting transitions.
-      await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+      await yieldToIo();
       if (info) {
         this.serverInfo = info;
         this.serverInfoAt = started;

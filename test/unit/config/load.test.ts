@@ -2,24 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig, parseArgs } from '../../../src/config/load.js';
-
-function problems(argv: string[], env: Record<string, string> = {}): string[] {
-  try {
-    loadConfig({ argv, env });
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
-
-function yamlFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cs-config-'));
-  const path = join(dir, 'config.yaml');
-  writeFileSync(path, text);
-  return path;
-}
+import { loadConfig, parseArgs } from '../../../src/config/load.js';
+import { problems, yamlFile } from '../../helpers/config.js';
 
 describe('defaults and precedence', () => {
   test('one flag is enough; defaults follow the design', () => {

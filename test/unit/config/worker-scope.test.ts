@@ -1,18 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { ConfigError, loadConfig } from '../../../src/config/load.js';
-
-function problems(argv: string[], env: Record<string, string> = {}): string[] {
-  try {
-    loadConfig({ argv, env });
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  return [];
-}
+import { loadConfig } from '../../../src/config/load.js';
+import { problems, yamlFile } from '../../helpers/config.js';
 
 test('cluster scope is the default: no worker id, everything published', () => {
   expect(
@@ -39,10 +27,7 @@ test('worker scope takes the worker id from the flag, the environment or the YAM
     },
   });
   expect(env.clusters[0]?.workerId).toBe('connect-0.connect:8083');
-  const dir = mkdtempSync(join(tmpdir(), 'cs-scope-'));
-  const file = join(dir, 'c.yaml');
-  writeFileSync(
-    file,
+  const file = yamlFile(
     'clusters:\n  - name: a\n    url: http://127.0.0.1:8083\n    scope: worker\n    workerId: "[fd00::1]:8083"\n',
   );
   expect(loadConfig({ argv: ['--config.file', file], env: {} }).clusters[0]?.workerId).toBe('[fd00::1]:8083');
