@@ -20,7 +20,10 @@ import { yieldToIo } from './yield.js';
 export interface SentinelHooks {
   /** Makes the Kafka reader of a cluster with kafka settings. */
   readonly kafkaReader?: (cluster: ClusterConfig, config: Config, logger: Logger) => KafkaReader | undefined;
-  /** Sees every snapshot after it is published, e.g. the restarter and notifications. */
+  /**
+   * Sees every snapshot, in order, once /metrics shows it or a newer one (a snapshot superseded while a
+   * rendering was running is not rendered itself), e.g. the restarter and notifications.
+   */
   readonly onSnapshot?: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
   /** Lets a stage after the poll add to the snapshot (restart counters) before it is rendered. */
   readonly decorate?: (snapshot: ClusterSnapshot) => ClusterSnapshot;
@@ -40,7 +43,8 @@ export class Sentinel {
   private server: RunningServer | undefined;
   private readonly snapshots: (ClusterSnapshot | undefined)[] = [];
   private readonly renderers = new Map<string, ClusterRenderer>();
-  /** Per cluster: the latest snapshot's publication (rendering into the cache). */
+  /** Per cluster: snapshots waiting to be published, and the publication running (rendering into the cache). */
+  private readonly queued: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[][] = [];
   private readonly published: (Promise<void> | undefined)[] = [];
   private readonly rendered = new Set<string>();
 
@@ -65,6 +69,7 @@ export class Sentinel {
       const reader = cluster.kafka ? hooks.kafkaReader?.(cluster, config, logger) : undefined;
       if (reader) this.readers.push(reader);
       this.snapshots.push(undefined);
+      this.queued.push([]);
       this.pollers.push(
         new ClusterPoller({
           cluster: cluster.name,
@@ -79,10 +84,14 @@ export class Sentinel {
           onSnapshot: (raw, previous) => {
             const snapshot = hooks.decorate ? hooks.decorate(raw) : raw;
             this.snapshots[index] = snapshot;
-            // Chained per cluster so two polls' renderings never overlap or land out of order.
-            this.published[index] = (this.published[index] ?? Promise.resolve()).then(() =>
-              this.publish(snapshot, previous),
-            );
+            const queue = this.queued[index] as {
+              snapshot: ClusterSnapshot;
+              previous: ClusterSnapshot | undefined;
+            }[];
+            queue.push({ snapshot, previous });
+            // One publication at a time per cluster, so renderings never overlap or land out of order; polls
+            // that finish meanwhile wait in the queue and only the newest of them is rendered.
+            this.published[index] ??= this.drain(index, queue);
           },
         }),
       );
@@ -155,7 +164,29 @@ export class Sentinel {
     for (const c of this.clients) c.close();
   }
 
-  private async publish(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): Promise<void> {
+  private async drain(
+    index: number,
+    queue: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[],
+  ): Promise<void> {
+    // No await between the last look at the queue and the reset: a snapshot queued later starts a new drain.
+    for (;;) {
+      if (queue.length === 0) {
+        this.published[index] = undefined;
+        return;
+      }
+      const batch = queue.splice(0);
+      await this.publish((batch[batch.length - 1] as (typeof batch)[number]).snapshot);
+      for (const { snapshot, previous } of batch) {
+        try {
+          this.hooks.onSnapshot?.(snapshot, previous);
+        } catch (err) {
+          this.logger.error({ err, cluster: snapshot.cluster }, 'snapshot consumer failed');
+        }
+      }
+    }
+  }
+
+  private async publish(snapshot: ClusterSnapshot): Promise<void> {
     try {
       // Process metrics are refreshed with each poll so a scrape never renders anything.
       // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
@@ -166,16 +197,11 @@ export class Sentinel {
         renderer = new ClusterRenderer();
         this.renderers.set(snapshot.cluster, renderer);
       }
-      this.cache.setCluster(snapshot.cluster, renderer.render(snapshot));
+      this.cache.setCluster(snapshot.cluster, await renderer.renderAsync(snapshot, yieldToIo));
       await this.cache.compressed();
       this.rendered.add(snapshot.cluster);
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
-    }
-    try {
-      this.hooks.onSnapshot?.(snapshot, previous);
-    } catch (err) {
-      this.logger.error({ err, cluster: snapshot.cluster }, 'snapshot consumer failed');
     }
   }
 

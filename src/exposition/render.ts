@@ -44,7 +44,6 @@ const PER_CONNECTOR = [
 ] as const satisfies readonly FamilyName[];
 type ConnectorFamily = (typeof PER_CONNECTOR)[number];
 type ConnectorLines = Record<ConnectorFamily, string>;
-type ConnectorBuffers = Partial<Record<ConnectorFamily, Buffer>>;
 
 /** Everything a connector's lines depend on; equal fingerprints give equal lines. */
 function fingerprint(c: ConnectorView, s: ClusterSnapshot): string {
@@ -133,21 +132,83 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
   return out;
 }
 
+/** A connector's encoded lines per family: views into the block buffer that holds them. */
+type ConnectorBuffers = Partial<Record<ConnectorFamily, Buffer>>;
+
+interface MemoEntry {
+  readonly key: string;
+  lines: ConnectorBuffers;
+}
+
+/** A run of consecutive connectors whose lines are stored, per family, in one buffer. */
+interface Block {
+  readonly names: readonly string[];
+  readonly buffers: Partial<Record<ConnectorFamily, Buffer>>;
+}
+
+/**
+ * Block boundaries depend on the connectors' names only (content-defined, like rsync's chunks), so
+ * creating or deleting a connector changes one block, not every block after it. ~128 connectors per block on
+ * average, at most 512.
+ */
+const BLOCK_MASK = 127;
+const BLOCK_MAX = 512;
+/** Connectors fingerprinted between two yields of the event loop. */
+const SLICE = 500;
+
+function endsBlock(name: string, size: number): boolean {
+  if (size >= BLOCK_MAX) return true;
+  // FNV-1a over the UTF-16 code units.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return ((h >>> 0) & BLOCK_MASK) === 0;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * Renders one cluster's snapshots poll after poll. A connector whose fingerprint did not change since the
- * previous poll reuses its lines, so a poll of thousands of quiet connectors renders almost nothing anew.
+ * previous poll reuses its lines, and a block of connectors none of which changed reuses its buffers as
+ * they are, so a poll of thousands of quiet connectors renders and copies almost nothing. A connector's
+ * lines live only in its block's buffers (the memo keeps views into them), so the memory held between
+ * polls is about one copy of the exposition text.
  */
 export class ClusterRenderer {
   private label = '';
-  private memo = new Map<string, { key: string; lines: ConnectorBuffers }>();
+  private memo = new Map<string, MemoEntry>();
+  private blocks = new Map<string, Block>();
   /** Connectors rendered anew by the latest call. */
   rendered = 0;
+  /** Blocks whose buffers were built anew by the latest call. */
+  rebuilt = 0;
 
   render(s: ClusterSnapshot): Fragments {
+    const steps = this.steps(s);
+    for (let r = steps.next(); ; r = steps.next()) if (r.done === true) return r.value;
+  }
+
+  /**
+   * The same as `render`, but lets pending I/O (scrapes) run every few hundred connectors and after each
+   * rebuilt block, so no single task of a large cluster's rendering blocks the event loop for long.
+   */
+  async renderAsync(s: ClusterSnapshot, pause: () => Promise<void>): Promise<Fragments> {
+    const steps = this.steps(s);
+    for (let r = steps.next(); ; r = steps.next()) {
+      if (r.done === true) return r.value;
+      await pause();
+    }
+  }
+
+  private *steps(s: ClusterSnapshot): Generator<void, Fragments> {
     const cl = esc(s.cluster);
     if (cl !== this.label) {
       this.label = cl;
       this.memo = new Map();
+      this.blocks = new Map();
     }
     const b = new FragmentBuilder(cl);
     renderClusterLevel(b, s);
@@ -155,29 +216,104 @@ export class ClusterRenderer {
       ConnectorFamily,
       Buffer[]
     >;
-    const next = new Map<string, { key: string; lines: ConnectorBuffers }>();
+    const memo = new Map<string, MemoEntry>();
+    const blocks = new Map<string, Block>();
     this.rendered = 0;
-    for (const c of s.connect.connectors) {
-      const key = fingerprint(c, s);
-      let entry = this.memo.get(c.name);
-      if (entry?.key !== key) {
-        const text = renderConnector(cl, c, s);
-        const lines: ConnectorBuffers = {};
-        for (const f of PER_CONNECTOR) if (text[f] !== '') lines[f] = Buffer.from(text[f]);
-        entry = { key, lines };
-        this.rendered++;
+    this.rebuilt = 0;
+    let names: string[] = [];
+    /** Entries of the current block; a fresh text where the connector changed, else its memo entry. */
+    let entries: (MemoEntry | { readonly key: string; readonly text: ConnectorLines })[] = [];
+    let changed = false;
+    let sinceYield = 0;
+    const closeBlock = (): boolean => {
+      const first = names[0] as string;
+      const previous = this.blocks.get(first);
+      let block: Block;
+      let built = false;
+      if (!changed && previous !== undefined && sameNames(previous.names, names)) {
+        block = previous;
+      } else {
+        block = { names, buffers: buildBlock(entries, memo, names) };
+        this.rebuilt++;
+        built = true;
       }
-      next.set(c.name, entry);
+      blocks.set(first, block);
       for (const f of PER_CONNECTOR) {
-        const buf = entry.lines[f];
+        const buf = block.buffers[f];
         if (buf !== undefined) chunks[f].push(buf);
       }
+      names = [];
+      entries = [];
+      changed = false;
+      return built;
+    };
+    for (const c of s.connect.connectors) {
+      const key = fingerprint(c, s);
+      const old = this.memo.get(c.name);
+      if (old?.key === key) {
+        memo.set(c.name, old);
+        entries.push(old);
+      } else {
+        entries.push({ key, text: renderConnector(cl, c, s) });
+        changed = true;
+        this.rendered++;
+      }
+      names.push(c.name);
+      if (endsBlock(c.name, names.length) && closeBlock()) {
+        sinceYield = 0;
+        yield;
+      } else if (++sinceYield >= SLICE) {
+        sinceYield = 0;
+        yield;
+      }
     }
-    this.memo = next;
+    if (names.length > 0) closeBlock();
+    this.memo = memo;
+    this.blocks = blocks;
     const out = b.build();
     for (const f of PER_CONNECTOR) if (chunks[f].length > 0) out[f] = chunks[f];
     return out;
   }
+}
+
+/**
+ * One buffer per family for a block of connectors: lines of unchanged connectors are copied from their
+ * previous block, changed ones are encoded straight into it. Every connector's memo entry is then pointed
+ * at its part of the new buffers, so the previous block's buffers can be freed.
+ */
+function buildBlock(
+  entries: readonly (MemoEntry | { readonly key: string; readonly text: ConnectorLines })[],
+  memo: Map<string, MemoEntry>,
+  names: readonly string[],
+): Partial<Record<ConnectorFamily, Buffer>> {
+  const buffers: Partial<Record<ConnectorFamily, Buffer>> = {};
+  const fresh: MemoEntry[] = entries.map((e) => ('text' in e ? { key: e.key, lines: {} } : e));
+  const views: ConnectorBuffers[] = fresh.map(() => ({}));
+  for (const f of PER_CONNECTOR) {
+    let size = 0;
+    for (const e of entries) {
+      size += 'text' in e ? Buffer.byteLength(e.text[f]) : (e.lines[f]?.length ?? 0);
+    }
+    if (size === 0) continue;
+    const buf = Buffer.allocUnsafeSlow(size);
+    let at = 0;
+    entries.forEach((e, i) => {
+      const start = at;
+      if ('text' in e) {
+        if (e.text[f] !== '') at += buf.write(e.text[f], at);
+      } else {
+        const piece = e.lines[f];
+        if (piece !== undefined) at += piece.copy(buf, at);
+      }
+      if (at > start) (views[i] as ConnectorBuffers)[f] = buf.subarray(start, at);
+    });
+    buffers[f] = buf;
+  }
+  fresh.forEach((e, i) => {
+    e.lines = views[i] as ConnectorBuffers;
+    memo.set(names[i] as string, e);
+  });
+  return buffers;
 }
 
 /** A one-off rendering of a snapshot (no memo). */

@@ -233,3 +233,92 @@ test('a gzip scrape never gets an older body: plain text until the new gzip is r
   await cache.compressed();
   expect(gunzipSync(cache.gzip!).equals(cache.text)).toBe(true);
 });
+
+describe('ClusterRenderer blocks under churn', () => {
+  test('poll after poll of creations, deletions, renames and state changes, the output equals a fresh rendering', async () => {
+    const { ClusterRenderer } = await import('../../../src/exposition/render.js');
+    const { connectorView } = await import('../../fixtures/views.js');
+    const fc = await import('fast-check');
+    const states = ['RUNNING', 'FAILED', 'PAUSED', 'UNASSIGNED'];
+    const op = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('add', 'delete', 'state', 'task', 'none'));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1500 }),
+        fc.array(fc.array(op, { maxLength: 40 }), { maxLength: 6 }),
+        (n, rounds) => {
+          let connectors = Array.from({ length: n }, (_, i) =>
+            connectorView(`c-${i}`, 'RUNNING', ['RUNNING', 'RUNNING']),
+          );
+          let previous: ConnectorView[] | undefined;
+          let failures = countFailures(undefined, connectors, { connectors: new Map(), tasks: new Map() });
+          const renderer = new ClusterRenderer();
+          let added = 0;
+          for (const ops of [[], ...rounds]) {
+            const next = [...connectors];
+            for (const [a, b, kind] of ops) {
+              const i = next.length === 0 ? 0 : a % next.length;
+              const c = next[i];
+              if (kind === 'add')
+                next.splice(i, 0, connectorView(`new-${added++}-"\n`, 'RUNNING', ['RUNNING']));
+              else if (c === undefined || kind === 'none') continue;
+              else if (kind === 'delete') next.splice(i, 1);
+              else if (kind === 'state') next[i] = { ...c, state: states[b % states.length] as string };
+              else
+                next[i] = {
+                  ...c,
+                  tasks: c.tasks.map((t) => ({ ...t, state: states[b % states.length] as string })),
+                };
+            }
+            failures = countFailures(previous, next, failures);
+            previous = connectors = next;
+            const snap: ClusterSnapshot = { ...snapshotOf('c', next), failures };
+            const a = new ExpositionCache({ version: 'v', revision: 'r' });
+            a.setCluster('c', renderer.render(snap));
+            const b = new ExpositionCache({ version: 'v', revision: 'r' });
+            b.setCluster('c', renderCluster(snap));
+            if (!a.text.equals(b.text)) return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
+
+test('a poll where one connector of many changed rebuilds one block and reuses the others as they are', async () => {
+  const { ClusterRenderer } = await import('../../../src/exposition/render.js');
+  const { connectorView } = await import('../../fixtures/views.js');
+  const connectors = Array.from({ length: 3000 }, (_, i) =>
+    connectorView(`conn-${String(i).padStart(5, '0')}`, 'RUNNING', ['RUNNING', 'RUNNING', 'RUNNING']),
+  );
+  const renderer = new ClusterRenderer();
+  const first = snapshotOf('c', connectors);
+  const a = renderer.render(first);
+  const blocks = renderer.rebuilt;
+  // ~128 connectors per block on average: many blocks, each family's text in one buffer per block.
+  expect(blocks).toBeGreaterThan(10);
+  expect(a.kafka_connect_task_state).toHaveLength(blocks);
+  const b = renderer.render(first);
+  expect([renderer.rendered, renderer.rebuilt]).toEqual([0, 0]);
+  // Nothing changed: the very same buffers are handed out again (no copy).
+  expect(b.kafka_connect_task_state?.every((buf, i) => buf === a.kafka_connect_task_state?.[i])).toBe(true);
+  const changed = connectors.map((c, i) => (i === 1234 ? { ...c, state: 'PAUSED' } : c));
+  const c = renderer.render({ ...first, connect: { ...first.connect, connectors: changed } });
+  expect([renderer.rendered, renderer.rebuilt]).toEqual([1, 1]);
+  const same = c.kafka_connect_task_state?.filter((buf, i) => buf === a.kafka_connect_task_state?.[i]);
+  expect(same).toHaveLength(blocks - 1);
+  // A connector deleted and another created change only the blocks they are in.
+  const churned = [
+    ...changed.slice(0, 10),
+    ...changed.slice(11),
+    connectorView('zzz-new', 'RUNNING', ['RUNNING']),
+  ];
+  renderer.render({ ...first, connect: { ...first.connect, connectors: churned } });
+  expect(renderer.rebuilt).toBeLessThanOrEqual(2);
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  cache.setCluster('c', renderer.render({ ...first, connect: { ...first.connect, connectors: churned } }));
+  const fresh = new ExpositionCache({ version: 'v', revision: 'r' });
+  fresh.setCluster('c', renderCluster({ ...first, connect: { ...first.connect, connectors: churned } }));
+  expect(cache.text.equals(fresh.text)).toBe(true);
+});
