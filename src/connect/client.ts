@@ -1,15 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ConnectApiError, ConnectResponseError, ConnectTransportError } from './errors.js';
-import {
-  joinView,
-  parseExpanded,
-  parseInfo,
-  parseNameList,
-  parseServerInfo,
-  parseStatus,
-  type ConnectorInfo,
-} from './parse.js';
+import { ExpandedAnswerParser, notJsonError } from './expanded-stream.js';
+import { joinView, parseInfo, parseServerInfo, parseStatus, type ConnectorInfo } from './parse.js';
 import type { ConnectorStatus, ConnectorView, ServerInfo } from './types.js';
 
 export type ConnectAuth =
@@ -40,6 +33,29 @@ export interface ListResult {
   /** True when the worker answered the single expanded call (≥ 2.3). */
   readonly expanded: boolean;
 }
+
+/** Reads a 2xx answer's body chunk by chunk; `push` may throw to fail the call at once. */
+interface BodyReader<T> {
+  push(chunk: Buffer): void;
+  end(): T;
+}
+
+/** The body as text: what every call but the expanded list parses. */
+class TextReader implements BodyReader<string> {
+  private readonly chunks: Buffer[] = [];
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+  end(): string {
+    return Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+const readText = (): TextReader => new TextReader();
+
+type Reply<T> =
+  | { readonly ok: true; readonly status: number; readonly value: T }
+  | { readonly ok: false; readonly status: number; readonly body: string };
 
 const MAX_BODY_BYTES = 512 * 1024 * 1024;
 const RETRY_BASE_MS = 100;
@@ -97,15 +113,22 @@ export class ConnectClient {
    */
   async listConnectors(deadline: number): Promise<ListResult> {
     const path = 'connectors?expand=status&expand=info';
-    const body = await this.getJson(path, deadline);
-    const expanded = parseExpanded(body, `/${path}`);
-    if (expanded !== undefined) {
+    // Parsed while it arrives (src/connect/expanded-stream.ts): the answer is megabytes at thousands of
+    // connectors, and one JSON.parse of it would block the event loop for ~100 ms.
+    const { value: result } = await this.call(
+      'GET',
+      path,
+      deadline,
+      true,
+      () => new ExpandedAnswerParser(`/${path}`),
+    );
+    if (result.kind === 'expanded') {
+      const expanded = result.answer;
       if (expanded.incomplete.length === 0) return { connectors: expanded.connectors, expanded: true };
       const extra = await this.fetchEach(expanded.incomplete, deadline);
       return { connectors: [...expanded.connectors, ...extra], expanded: true };
     }
-    const names = parseNameList(body, `/${path}`);
-    return { connectors: await this.fetchEach(names, deadline), expanded: false };
+    return { connectors: await this.fetchEach(result.names, deadline), expanded: false };
   }
 
   async connectorStatus(name: string, deadline: number): Promise<ConnectorStatus> {
@@ -127,12 +150,12 @@ export class ConnectClient {
     const path =
       `connectors/${encodeURIComponent(name)}/restart` +
       `?includeTasks=${options.includeTasks}&onlyFailed=${options.onlyFailed}`;
-    return (await this.call('POST', path, deadline, false)).status;
+    return (await this.call('POST', path, deadline, false, readText)).status;
   }
 
   async restartTask(name: string, task: number, deadline: number): Promise<number> {
     const path = `connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
-    return (await this.call('POST', path, deadline, false)).status;
+    return (await this.call('POST', path, deadline, false, readText)).status;
   }
 
   /** KIP-558 `GET /connectors/{name}/topics`; undefined when topic tracking is disabled (403). */
@@ -175,27 +198,30 @@ export class ConnectClient {
   }
 
   async getJson(path: string, deadline: number): Promise<unknown> {
-    const { body } = await this.call('GET', path, deadline, true);
+    const { value: body } = await this.call('GET', path, deadline, true, readText);
     try {
       return JSON.parse(body) as unknown;
     } catch (err) {
-      const cut = body.length > 80 ? `${body.slice(0, 80)}…` : body;
-      throw new ConnectResponseError(`/${path}`, `body is not JSON (${JSON.stringify(cut)})`, { cause: err });
+      throw notJsonError(`/${path}`, body, err);
     }
   }
 
-  /** One request with retries on 409/5xx/connection resets while the deadline allows. */
-  private async call(
+  /**
+   * One request with retries on 409/5xx/connection resets while the deadline allows. A 2xx body goes to a
+   * fresh reader from `read` per attempt; what the reader throws fails the call without a retry.
+   */
+  private async call<T>(
     method: string,
     path: string,
     deadline: number,
     idempotent: boolean,
-  ): Promise<{ status: number; body: string }> {
+    read: () => BodyReader<T>,
+  ): Promise<{ status: number; value: T }> {
     let attempt = 0;
     for (;;) {
       try {
-        const res = await this.send(method, path, deadline);
-        if (res.status >= 200 && res.status < 300) return res;
+        const res = await this.send(method, path, deadline, read);
+        if (res.ok) return res;
         throw new ConnectApiError(res.status, method, `/${path}`, res.body);
       } catch (err) {
         const retryable =
@@ -211,7 +237,12 @@ export class ConnectClient {
     }
   }
 
-  private send(method: string, path: string, deadline: number): Promise<{ status: number; body: string }> {
+  private send<T>(
+    method: string,
+    path: string,
+    deadline: number,
+    read: () => BodyReader<T>,
+  ): Promise<Reply<T>> {
     const url = new URL(path, this.base);
     const timeout = Math.min(this.opts.requestTimeoutMs, deadline - this.now());
     if (timeout <= 0) {
@@ -234,17 +265,34 @@ export class ConnectClient {
     const lib = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
       const req = lib.request(url, { method, headers, agent: this.agent }, (res) => {
+        const status = res.statusCode ?? 0;
+        // Only a 2xx body goes to the reader; any other is kept as text for ConnectApiError.
+        const reader = status >= 200 && status < 300 ? read() : undefined;
         const chunks: Buffer[] = [];
         let size = 0;
+        let failed = false;
         res.on('data', (chunk: Buffer) => {
+          if (failed) return;
           size += chunk.length;
           if (size > MAX_BODY_BYTES) {
             req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
             return;
           }
-          chunks.push(chunk);
+          if (reader === undefined) {
+            chunks.push(chunk);
+            return;
+          }
+          try {
+            reader.push(chunk);
+          } catch (err) {
+            // The body cannot become valid: fail now rather than read the rest or wait for the deadline.
+            failed = true;
+            reject(err);
+            req.destroy();
+          }
         });
         res.on('end', () => {
+          if (failed) return;
           if (!res.complete) {
             reject(
               new ConnectTransportError(
@@ -255,7 +303,15 @@ export class ConnectClient {
             );
             return;
           }
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          if (reader === undefined) {
+            resolve({ ok: false, status, body: Buffer.concat(chunks).toString('utf8') });
+            return;
+          }
+          try {
+            resolve({ ok: true, status, value: reader.end() });
+          } catch (err) {
+            reject(err);
+          }
         });
         res.on('error', (err) =>
           reject(new ConnectTransportError(method, `/${path}`, err.message, { cause: err })),

@@ -167,12 +167,18 @@ export function parseExpanded(body: unknown, path: string): ExpandedAnswer | und
   const incomplete: string[] = [];
   for (const name in body) {
     if (!Object.hasOwn(body, name)) continue;
-    const entry = body[name];
-    if (!isObject(entry) || !isObject(entry.status) || !isObject(entry.info)) {
-      incomplete.push(name);
-      continue;
-    }
-    connectors.push(parseView(entry.status, entry.info, path));
+    const view = parseEntry(body[name], path);
+    if (view === undefined) incomplete.push(name);
+    else connectors.push(view);
   }
   return { connectors, incomplete };
+}
+
+/**
+ * One member of the expanded answer: the connector, or `undefined` when the entry lacks its status or its
+ * info (the caller lists it as incomplete). Shared by parseExpanded and the streaming ExpandedAnswerParser.
+ */
+export function parseEntry(entry: unknown, path: string): ConnectorView | undefined {
+  if (!isObject(entry) || !isObject(entry.status) || !isObject(entry.info)) return undefined;
+  return parseView(entry.status, entry.info, path);
 }

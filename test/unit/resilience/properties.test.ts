@@ -23,6 +23,7 @@ import { ExpositionCache } from '../../../src/exposition/cache.js';
 import { renderCluster } from '../../../src/exposition/render.js';
 import { taskKey, type ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { startConnectSimulator, type ConnectorSpec } from '../../sim/connect-simulator.js';
+import { chunksAt, viaJsonParse, viaStream } from '../connect/expanded-reference.js';
 import { parseExposition, samplesOf } from '../../sim/exposition-parser.js';
 import { startSentinel } from './harness.js';
 
@@ -385,4 +386,37 @@ describe('label escaping (fast-check)', () => {
       }
     },
   );
+});
+
+describe('streaming the expanded answer (fast-check)', () => {
+  it('ExpandedAnswerParser, fed any cut of any body, agrees with JSON.parse + parseExpanded', () => {
+    const body = fc.oneof(
+      { weight: 3, arbitrary: expandedJson.map((j) => JSON.stringify(j)) },
+      { weight: 1, arbitrary: expandedJson.map((j) => JSON.stringify(j, null, 1)) },
+      { weight: 1, arbitrary: anyJson.map((j) => JSON.stringify(j)) },
+      { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
+    );
+    // Whatever the generator gives, also cut short or with a byte dropped: malformed bodies must agree too.
+    const damage = fc.option(fc.tuple(fc.constantFrom('cut', 'drop'), fc.nat()), { nil: undefined });
+    fc.assert(
+      fc.property(body, damage, fc.array(fc.nat(), { maxLength: 8 }), (text, dmg, cuts) => {
+        let bytes = Buffer.from(text);
+        if (dmg !== undefined && bytes.length > 0) {
+          const at = dmg[1] % bytes.length;
+          bytes =
+            dmg[0] === 'cut'
+              ? bytes.subarray(0, at)
+              : Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1)]);
+        }
+        const got = viaStream(
+          chunksAt(
+            bytes,
+            cuts.map((c) => c % (bytes.length + 1)),
+          ),
+        );
+        expect(got.outcome).toStrictEqual(viaJsonParse(bytes));
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

@@ -1,0 +1,549 @@
+/**
+ * The streaming parser of the expanded connector list against what the client did before it streamed:
+ * `parseExpanded(JSON.parse(body))` (then parseNameList). Same connectors in the same order, same incomplete
+ * names, same errors with the same messages, wherever the body is cut into chunks.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { ConnectResponseError } from '../../../src/connect/errors.js';
+import { ExpandedAnswerParser } from '../../../src/connect/expanded-stream.js';
+import { expandedAnswer } from '../../fixtures/connectors.js';
+import { EXPANDED_PATH, chunksAt, viaJsonParse, viaStream, type Outcome } from './expanded-reference.js';
+
+type Entry = Record<string, unknown>;
+
+function entry(name: string, opts: { tasks?: number; config?: Record<string, string> } = {}): Entry {
+  const tasks = Array.from({ length: opts.tasks ?? 2 }, (_, id) => ({
+    id,
+    state: id === 1 ? 'FAILED' : 'RUNNING',
+    worker_id: `10.0.0.${id}:8083`,
+    ...(id === 1
+      ? { trace: 'org.apache.kafka.connect.errors.ConnectException: boom\n\tat x.y(Z.java:1)' }
+      : {}),
+  }));
+  return {
+    status: { name, connector: { state: 'RUNNING', worker_id: '10.0.0.1:8083' }, tasks, type: 'sink' },
+    info: {
+      name,
+      config: { 'connector.class': 'FileStreamSink', topics: 't', ...opts.config },
+      tasks: tasks.map((t) => ({ connector: name, task: t.id })),
+      type: 'sink',
+    },
+  };
+}
+
+/** A body with the members in this order, duplicates and all (JSON.stringify cannot repeat a key). */
+function bodyOf(
+  members: readonly (readonly [string, unknown])[],
+  layout: 'compact' | 'pretty' = 'compact',
+): string {
+  if (layout === 'compact')
+    return `{${members.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+  const inner = members
+    .map(([k, v]) => `  ${JSON.stringify(k)} : ${JSON.stringify(v, null, 2)}`)
+    .join(' ,\n');
+  return `\n {\n${inner}\n}\n\n`;
+}
+
+function expectSame(body: Buffer | string, cuts: readonly number[]): Outcome {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const expected = viaJsonParse(bytes);
+  const got = viaStream(chunksAt(bytes, cuts));
+  expect(got.outcome).toStrictEqual(expected);
+  return expected;
+}
+
+/** Every cut into two chunks, and every byte its own chunk. */
+function expectSameEverywhere(body: Buffer | string): Outcome {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const expected = expectSame(bytes, []);
+  for (let p = 1; p < bytes.length; p++) expectSame(bytes, [p]);
+  expectSame(
+    bytes,
+    Array.from({ length: bytes.length }, (_, i) => i),
+  );
+  return expected;
+}
+
+const ODD_NAMES = [
+  'quo"te',
+  'back\\slash',
+  'new\nline\ttab',
+  'üñí€ode',
+  'astral 😀𝄞 chars',
+  '\u2028\u2029',
+  'nul\u0000byte',
+  'x'.repeat(1000),
+  '😀'.repeat(300),
+  '__proto__',
+  'constructor',
+  'toString',
+  'ends}},',
+  'brace}},"inside',
+  '',
+  ' ',
+];
+
+describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
+  test('the fixture, compact and pretty-printed, cut anywhere', () => {
+    const compact = JSON.stringify(expandedAnswer);
+    const out = expectSameEverywhere(compact);
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors).toHaveLength(3);
+    expectSameEverywhere(JSON.stringify(expandedAnswer, null, 2));
+    expectSameEverywhere(bodyOf(Object.entries(expandedAnswer), 'pretty'));
+  });
+
+  test('odd names: quotes, backslashes, control characters, astral characters cut mid-way, 1,000 characters, __proto__', () => {
+    const members = ODD_NAMES.map((n) => [n, entry(n, { tasks: 0 })] as const);
+    const out = expectSameEverywhere(bodyOf(members));
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors.map((c) => c.name)).toEqual(
+      ODD_NAMES,
+    );
+    // The names in config keys and values too, pretty-printed, cut at a few hundred places.
+    const inConfig = ODD_NAMES.map((n) => [n, entry(n, { config: { [n]: n } })] as const);
+    for (const layout of ['compact', 'pretty'] as const) {
+      const body = Buffer.from(bodyOf(inConfig, layout));
+      for (let k = 1; k < 300; k++) expectSame(body, [k * 7, k * 131, k * 131 + 1, k * 131 + 2]);
+    }
+  });
+
+  test('escaped names decode the same as JSON.parse decodes them', () => {
+    const raw =
+      '{"\\u0061\\"\\\\\\/\\b\\f\\n\\r\\t\\ud83d\\ude00":' +
+      JSON.stringify(entry('a')) +
+      ',"\\\\":' +
+      JSON.stringify(entry('b')) +
+      ',"\\\\\\"":{}}';
+    const out = expectSameEverywhere(raw);
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.incomplete).toEqual(['\\"']);
+  });
+
+  test('names that are array indices come first, ascending, as for…in lists them', () => {
+    const names = ['b', '10', '2', 'a', '4294967295', '4294967294', '01', '-1', '0', '1e3'];
+    const out = expectSameEverywhere(bodyOf(names.map((n) => [n, entry(n)])));
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors.map((c) => c.name)).toEqual([
+      '0',
+      '2',
+      '10',
+      '4294967294',
+      'b',
+      'a',
+      '4294967295',
+      '01',
+      '-1',
+      '1e3',
+    ]);
+  });
+
+  test('a duplicate key keeps its first position and its last value', () => {
+    const bad = { status: { connector: {} }, info: {} }; // status without a name: parseView throws
+    const first = { ...entry('a'), info: { ...(entry('a').info as Entry), config: { x: 'first' } } };
+    const last = { ...entry('a'), info: { ...(entry('a').info as Entry), config: { x: 'last' } } };
+    const out = expectSameEverywhere(
+      bodyOf([
+        ['a', first],
+        ['b', entry('b')],
+        ['a', last],
+        ['__proto__', bad],
+        ['c', {}],
+        ['__proto__', entry('p')],
+        ['c', entry('c')],
+        ['d', entry('d')],
+        ['d', {}],
+      ]),
+    );
+    expect(out).toMatchObject({
+      ok: {
+        answer: {
+          connectors: [{ name: 'a', config: { x: 'last' } }, { name: 'b' }, { name: 'p' }, { name: 'c' }],
+          incomplete: ['d'],
+        },
+      },
+    });
+    // A bad value replaced by a good one is no error; a good one replaced by a bad one is.
+    const failing = expectSameEverywhere(
+      bodyOf([
+        ['a', entry('a')],
+        ['b', entry('b')],
+        ['a', bad],
+      ]),
+    );
+    expect(failing).toEqual({
+      error: {
+        type: 'ConnectResponseError',
+        message: `unexpected answer from ${EXPANDED_PATH}: status.name is not a string`,
+      },
+    });
+  });
+
+  test('content errors come in for…in order, after any syntax error', () => {
+    const noName = { status: { connector: {} }, info: {} };
+    const badTasks = {
+      status: { name: 'x', connector: { state: 'RUNNING' }, tasks: 'no' },
+      info: { name: 'x' },
+    };
+    expectSameEverywhere(
+      bodyOf([
+        ['b', noName],
+        ['7', badTasks],
+      ]),
+    ); // the index 7 is reached first
+    expectSameEverywhere(
+      bodyOf([
+        ['b', noName],
+        ['c', badTasks],
+      ]),
+    );
+    // The same two bad entries, but the body is cut off: the syntax error wins.
+    const cut = bodyOf([
+      ['b', noName],
+      ['c', badTasks],
+    ]).slice(0, -1);
+    expect(expectSameEverywhere(cut)).toMatchObject({
+      error: { message: expect.stringContaining('not JSON') },
+    });
+  });
+
+  test('entries without status or info are incomplete, in order', () => {
+    expectSameEverywhere(
+      bodyOf([
+        ['a', {}],
+        ['b', { status: (entry('b') as { status: unknown }).status }],
+        ['c', entry('c')],
+        ['d', null],
+        ['e', []],
+        ['f', { status: null, info: {} }],
+        ['g', 'text'],
+      ]),
+    );
+  });
+
+  test('nested objects and strings that look like the end of an entry', () => {
+    const tricky = {
+      ...entry('t', { config: { 'a}},': 'b}},', '}},"': '"}},"' } }),
+      extra: { deep: { deeper: {} }, list: [{ x: {} }, {}] },
+    };
+    expectSameEverywhere(
+      bodyOf([
+        ['t', tricky],
+        ['u', { extra: { a: {} } }],
+        ['v}},', { info: { a: {} }, status: { b: {} } }],
+        ['w', entry('w')],
+      ]),
+    );
+  });
+
+  test('invalid UTF-8 inside names and values decodes to the same replacement characters', () => {
+    const base = Buffer.from(
+      bodyOf([
+        ['aXb', entry('aXb')],
+        ['cXd', { status: { name: 'cXd' } }],
+        ['e', entry('e')],
+      ]),
+    );
+    for (const bad of [[0xff], [0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xed, 0xa0, 0x80], [0x80, 0x80]]) {
+      const body = Buffer.concat(
+        base
+          .toString('latin1')
+          .split('X')
+          .flatMap((part, i) =>
+            i === 0 ? [Buffer.from(part, 'latin1')] : [Buffer.from(bad), Buffer.from(part, 'latin1')],
+          ),
+      );
+      expectSameEverywhere(body);
+    }
+  });
+
+  test('bodies that are not an object: the name list of workers before 2.3, other JSON, garbage', () => {
+    for (const body of [
+      '["a","b"]',
+      '  \n ["quo\\"te", "ü"]  ',
+      '[]',
+      '[1]',
+      '["a",]',
+      'null',
+      '"x"',
+      '42',
+      'true',
+      '',
+      '   ',
+      '<html><body>502 Bad Gateway</body></html>',
+      '\ufeff{}',
+      '\u00a0{}',
+      `[${'"padding",'.repeat(20)}"x"`,
+    ]) {
+      expectSameEverywhere(body);
+    }
+  });
+
+  test('malformed objects fail with the same message', () => {
+    const a = JSON.stringify(entry('a'));
+    const long = `,"pad":"${'p'.repeat(200)}"`; // over 80 characters before the error
+    for (const body of [
+      '{}',
+      ' { \n } ',
+      '{',
+      '{ ',
+      '{"a"',
+      `{"a":${a}`,
+      `{"a":${a},`,
+      `{"a":${a},}`,
+      `{"a":${a},,"b":${a}}`,
+      '{,}',
+      '{ , }',
+      `{,"a":${a}}`,
+      `{"a":${a}]`,
+      `{"a":${a}}}`,
+      `{"a":${a}} x`,
+      `{"a":${a}}\u00a0`,
+      `{"a":${a}} {}`,
+      `{"a":${a}}\n\n`,
+      `{"a" ${a}}`,
+      `{"a"::${a}}`,
+      `{a:${a}}`,
+      `{1:${a}}`,
+      `{"a":${a} "b":${a}}`,
+      `{"a":${a.slice(0, -1)}]}`,
+      `{"a":[${a}}]}`,
+      `{"a":${a}${long}`,
+      `{"a":${a}${long},}`,
+      `{"a":${a}${long}}]`,
+      '{"a":"unterminated}',
+      '{"a":"bad escape \\x"}',
+      '{"a":"raw\ncontrol"}',
+      '{"a":1e}',
+      '{"a":01}',
+      '{"a":tru}',
+      '{"a":{}}}',
+    ]) {
+      expectSameEverywhere(body);
+    }
+  });
+
+  test('a syntax error is thrown from push as soon as it is seen, with a SyntaxError as cause', () => {
+    const members = Array.from({ length: 100 }, (_, i) => [`c${i}`, entry(`c${i}`)] as const);
+    const good = bodyOf(members);
+    const bad = good.replace('},"c3"', '},,"c3"');
+    const chunks = chunksAt(
+      Buffer.from(bad),
+      Array.from({ length: 200 }, (_, i) => i * 1024),
+    );
+    const got = viaStream(chunks);
+    expect(got.outcome).toStrictEqual(viaJsonParse(bad));
+    expect(got.failedAfter).toBeLessThanOrEqual(6);
+    expect(got.cause).toBeInstanceOf(SyntaxError);
+    // An error in the first bytes waits for the first 400 bytes (they make the message), then throws.
+    const early = viaStream(
+      chunksAt(
+        Buffer.from(`{,${good.slice(1)}`),
+        Array.from({ length: 200 }, (_, i) => i * 100),
+      ),
+    );
+    expect(early.outcome).toStrictEqual(viaJsonParse(`{,${good.slice(1)}`));
+    expect(early.failedAfter).toBe(4);
+  });
+
+  test('a few thousand connectors with 8 tasks, cut into socket-sized and tiny chunks', () => {
+    const members = Array.from({ length: 2000 }, (_, i) => {
+      const name = `connector-${String(i).padStart(5, '0')}`;
+      return [name, i % 97 === 0 ? {} : entry(name, { tasks: 8 })] as const;
+    });
+    const body = Buffer.from(bodyOf(members));
+    const expected = viaJsonParse(body);
+    const every = (step: number): number[] =>
+      Array.from({ length: Math.ceil(body.length / step) }, (_, i) => i * step);
+    for (const cuts of [[], every(65536), every(16384), every(1000), every(7)]) {
+      expect(viaStream(chunksAt(body, cuts)).outcome).toStrictEqual(expected);
+    }
+    const pretty = Buffer.from(bodyOf(members.slice(0, 300), 'pretty'));
+    expect(
+      viaStream(
+        chunksAt(
+          pretty,
+          Array.from({ length: 500 }, (_, i) => i * 997),
+        ),
+      ).outcome,
+    ).toStrictEqual(viaJsonParse(pretty));
+  });
+
+  test('an empty chunk changes nothing, and an error stays thrown', () => {
+    const p = new ExpandedAnswerParser(EXPANDED_PATH);
+    p.push(Buffer.alloc(0));
+    p.push(Buffer.from('{'));
+    p.push(Buffer.alloc(0));
+    p.push(Buffer.from('}'));
+    expect(p.end()).toEqual({ kind: 'expanded', answer: { connectors: [], incomplete: [] } });
+    const q = new ExpandedAnswerParser(EXPANDED_PATH);
+    q.push(Buffer.from('{]'));
+    expect(() => q.end()).toThrow(ConnectResponseError);
+    expect(() => q.end()).toThrow(
+      'unexpected answer from /connectors?expand=status&expand=info: body is not JSON ("{]")',
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// fast-check: generated answers, mutated into malformed ones, cut at random places.
+
+const nastyUnit = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.constantFrom(
+      '"',
+      '\\',
+      '\n',
+      '}},',
+      '},"',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      'é',
+      '€',
+      '😀',
+      '\u2028',
+      '\u0000',
+      ' ',
+    ),
+  },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+);
+const oddName = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: nastyUnit, maxLength: 12 }) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...ODD_NAMES, '0', '1', '10', '007', '4294967294', '4294967295', '-1'),
+  },
+);
+const taskArb = fc.record(
+  {
+    id: fc.oneof(
+      { weight: 9, arbitrary: fc.integer({ min: 0, max: 9 }) },
+      { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 1 }) },
+    ),
+    state: fc.constantFrom('RUNNING', 'FAILED', 'PAUSED'),
+    worker_id: oddName,
+    trace: oddName,
+  },
+  { requiredKeys: ['id', 'state'] },
+);
+const goodEntry = fc
+  .record({
+    name: oddName,
+    state: fc.constantFrom('RUNNING', 'FAILED', 'BRAND_NEW'),
+    type: fc.constantFrom('sink', 'source', 'other'),
+    tasks: fc.array(taskArb, { maxLength: 4 }),
+    config: fc.dictionary(oddName, fc.oneof(oddName, fc.integer(), fc.boolean(), fc.constant(null)), {
+      maxKeys: 4,
+    }),
+    extra: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: undefined }),
+  })
+  .map(({ name, state, type, tasks, config, extra }) => ({
+    status: { name, connector: { state, worker_id: 'w' }, tasks, type },
+    info: { name, config, type, ...(extra === undefined ? {} : { extra }) },
+  }));
+const anyEntry = fc.oneof(
+  { weight: 6, arbitrary: goodEntry },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  { weight: 1, arbitrary: goodEntry.map((e) => ({ status: e.status })) },
+  { weight: 1, arbitrary: goodEntry.map((e) => ({ ...e, status: { ...e.status, name: 7 } })) },
+);
+const membersArb = fc.array(fc.tuple(oddName, anyEntry), { maxLength: 8 });
+
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ kind: fc.constant('cut' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat() }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    bytes: fc.oneof(
+      fc
+        .constantFrom(',', '}', ']', '{', '[', '"', '\\', ':', ' ', 'x', '\u00a0', '}},"')
+        .map((s) => Buffer.from(s)),
+      fc.uint8Array({ minLength: 1, maxLength: 3 }).map((a) => Buffer.from(a)),
+    ),
+  }),
+);
+
+type Mutation =
+  | { kind: 'cut'; at: number }
+  | { kind: 'delete'; at: number }
+  | { kind: 'insert'; at: number; bytes: Buffer };
+
+function mutate(body: Buffer, m: Mutation): Buffer {
+  const at = body.length === 0 ? 0 : m.at % (body.length + 1);
+  if (m.kind === 'cut') return Buffer.from(body.subarray(0, at));
+  if (m.kind === 'delete') return Buffer.concat([body.subarray(0, at), body.subarray(at + 1)]);
+  return Buffer.concat([body.subarray(0, at), m.bytes, body.subarray(at)]);
+}
+
+const cutsArb = fc.array(fc.nat({ max: 100_000 }), { maxLength: 12 });
+
+describe('ExpandedAnswerParser (fast-check)', () => {
+  test('well-formed answers, compact or pretty, cut anywhere', () => {
+    fc.assert(
+      fc.property(membersArb, fc.boolean(), cutsArb, (members, pretty, cuts) => {
+        const body = Buffer.from(bodyOf(members, pretty ? 'pretty' : 'compact'));
+        expect(
+          viaStream(
+            chunksAt(
+              body,
+              cuts.map((c) => c % (body.length + 1)),
+            ),
+          ).outcome,
+        ).toStrictEqual(viaJsonParse(body));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the same answers mutated: bytes cut off, deleted, inserted', () => {
+    fc.assert(
+      fc.property(
+        membersArb,
+        fc.boolean(),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        cutsArb,
+        (members, pretty, ms, cuts) => {
+          let body: Buffer = Buffer.from(bodyOf(members, pretty ? 'pretty' : 'compact'));
+          for (const m of ms) body = mutate(body, m);
+          expect(
+            viaStream(
+              chunksAt(
+                body,
+                cuts.map((c) => c % (body.length + 1)),
+              ),
+            ).outcome,
+          ).toStrictEqual(viaJsonParse(body));
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  test('any JSON value and any short string', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }).map((j) => JSON.stringify(j)),
+          fc.string({ unit: 'binary', maxLength: 40 }),
+        ),
+        cutsArb,
+        (text, cuts) => {
+          const body = Buffer.from(text);
+          expect(
+            viaStream(
+              chunksAt(
+                body,
+                cuts.map((c) => c % (body.length + 1)),
+              ),
+            ).outcome,
+          ).toStrictEqual(viaJsonParse(body));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
