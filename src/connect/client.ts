@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ConnectApiError, ConnectResponseError, ConnectTransportError } from './errors.js';
-import { ExpandedAnswerParser, notJsonError } from './expanded-stream.js';
+import { ExpandedAnswerParser, notJsonError, type RememberedEntry } from './expanded-stream.js';
 import { joinView, parseInfo, parseServerInfo, parseStatus, type ConnectorInfo } from './parse.js';
 import type { ConnectorStatus, ConnectorView, ServerInfo } from './types.js';
 
@@ -69,6 +69,8 @@ export class ConnectClient {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly now: () => number;
+  /** The entries of the latest expanded answer, for the next one's parser. */
+  private remembered: ReadonlyMap<string, RememberedEntry> = new Map();
   /** HTTP requests sent since start (each retry counts): what a poll costs the worker. */
   requests = 0;
 
@@ -115,13 +117,13 @@ export class ConnectClient {
     const path = 'connectors?expand=status&expand=info';
     // Parsed while it arrives (src/connect/expanded-stream.ts): the answer is megabytes at thousands of
     // connectors, and one JSON.parse of it would block the event loop for ~100 ms.
-    const { value: result } = await this.call(
-      'GET',
-      path,
-      deadline,
-      true,
-      () => new ExpandedAnswerParser(`/${path}`),
-    );
+    // Entries byte-identical to the previous answer's reuse their views unparsed.
+    let parser: ExpandedAnswerParser | undefined;
+    const { value: result } = await this.call('GET', path, deadline, true, () => {
+      parser = new ExpandedAnswerParser(`/${path}`, this.remembered);
+      return parser;
+    });
+    this.remembered = result.kind === 'expanded' && parser !== undefined ? parser.remembered : new Map();
     if (result.kind === 'expanded') {
       const expanded = result.answer;
       if (expanded.incomplete.length === 0) return { connectors: expanded.connectors, expanded: true };

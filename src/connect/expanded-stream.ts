@@ -99,6 +99,15 @@ function describe(c: number): string {
   return c >= 0x20 && c < 0x7f ? `'${String.fromCharCode(c)}'` : `byte 0x${c.toString(16).padStart(2, '0')}`;
 }
 
+/**
+ * A connector's entry as the previous answer had it: its bytes and the view they gave. The same bytes give
+ * the same view, so an unchanged entry (most of them, poll after poll) is neither parsed nor allocated again.
+ */
+export interface RememberedEntry {
+  readonly bytes: Buffer;
+  readonly view: ConnectorView;
+}
+
 /** One connector name of the answer and what its (last) entry gave. */
 interface Slot {
   readonly name: string;
@@ -134,9 +143,17 @@ export class ExpandedAnswerParser {
   private readonly byName = new Map<string, Slot>();
   private readonly named: Slot[] = [];
   private readonly indexed: Slot[] = [];
+  /** The entries of this answer that gave a view, for the next answer's parser. */
+  readonly remembered = new Map<string, RememberedEntry>();
 
-  /** `path` as errors name it, e.g. `/connectors?expand=status&expand=info`. */
-  constructor(private readonly path: string) {}
+  /**
+   * `path` as errors name it, e.g. `/connectors?expand=status&expand=info`; `previous` is the `remembered`
+   * of the previous answer's parser.
+   */
+  constructor(
+    private readonly path: string,
+    private readonly previous: ReadonlyMap<string, RememberedEntry> = new Map(),
+  ) {}
 
   /**
    * Parses the members this chunk completes. Throws the ConnectResponseError as soon as the body is known
@@ -272,16 +289,21 @@ export class ExpandedAnswerParser {
     if (colon >= end || buf[colon] !== COLON) return false;
     // What JSON.parse of `{name:value}` checks, without a hidden class for every connector name.
     let name: unknown;
-    let entry: unknown;
     try {
       name = JSON.parse(buf.toString('utf8', q, close + 1));
-      entry = JSON.parse(buf.toString('utf8', colon + 1, end));
     } catch {
       return false;
     }
     if (typeof name !== 'string') return false;
+    if (this.reuse(name, buf, colon + 1, end)) return true;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(buf.toString('utf8', colon + 1, end));
+    } catch {
+      return false;
+    }
     this.members++;
-    this.add(name, entry);
+    this.add(name, entry, buf, colon + 1, end);
     return true;
   }
 
@@ -392,13 +414,14 @@ export class ExpandedAnswerParser {
       let entry: unknown;
       try {
         name = JSON.parse(bytes.toString('utf8', from, colon));
+        if (typeof name === 'string' && this.reuse(name, bytes, colon + 1, to)) return true;
         entry = JSON.parse(bytes.toString('utf8', colon + 1, to));
       } catch {
         name = undefined;
       }
       if (typeof name === 'string') {
         this.members++;
-        this.add(name, entry);
+        this.add(name, entry, bytes, colon + 1, to);
         return true;
       }
     }
@@ -424,18 +447,45 @@ export class ExpandedAnswerParser {
     return true;
   }
 
-  private add(name: string, entry: unknown): void {
+  /**
+   * The member `name` whose value is `buf[from, to)`, when the previous answer had the same bytes for it:
+   * its view again, unparsed. Whitespace counts: bytes that differ only in layout are parsed anew.
+   */
+  private reuse(name: string, buf: Buffer, from: number, to: number): boolean {
+    const before = this.previous.get(name);
+    if (before === undefined || before.bytes.length !== to - from) return false;
+    if (buf.compare(before.bytes, 0, before.bytes.length, from, to) !== 0) return false;
+    this.members++;
+    this.remembered.set(name, before);
+    this.settle(name, before.view, false, undefined);
+    return true;
+  }
+
+  private add(name: string, entry: unknown, buf?: Buffer, from = 0, to = 0): void {
     let view: ConnectorView | undefined;
     let thrown = false;
     let error: unknown;
     try {
       view = parseEntry(entry, this.path);
+      if (view !== undefined && buf !== undefined) {
+        // A copy of its own: a view into the socket's chunk would keep the whole chunk alive.
+        const bytes = Buffer.allocUnsafeSlow(to - from);
+        buf.copy(bytes, 0, from, to);
+        this.remembered.set(name, { bytes, view });
+      } else {
+        this.remembered.delete(name);
+      }
     } catch (err) {
       // Held until the end: for…in might reach another connector's error first, a later duplicate key
       // might replace this entry, and a syntax error further on wins.
       thrown = true;
       error = err;
+      this.remembered.delete(name);
     }
+    this.settle(name, view, thrown, error);
+  }
+
+  private settle(name: string, view: ConnectorView | undefined, thrown: boolean, error: unknown): void {
     const slot = this.byName.get(name);
     if (slot === undefined) {
       const fresh: Slot = { name, view, thrown, error };

@@ -58,8 +58,11 @@ export interface Streamed {
   readonly cause?: unknown;
 }
 
-export function viaStream(chunks: readonly Buffer[]): Streamed {
-  const parser = new ExpandedAnswerParser(EXPANDED_PATH);
+export function viaStream(
+  chunks: readonly Buffer[],
+  previous?: ConstructorParameters<typeof ExpandedAnswerParser>[1],
+): Streamed {
+  const parser = new ExpandedAnswerParser(EXPANDED_PATH, previous);
   let pushed = 0;
   try {
     for (const chunk of chunks) {

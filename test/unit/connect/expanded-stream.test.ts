@@ -547,3 +547,76 @@ describe('ExpandedAnswerParser (fast-check)', () => {
     );
   });
 });
+
+describe('ExpandedAnswerParser reuses the views of unchanged entries', () => {
+  const parse = (
+    body: string,
+    previous?: ExpandedAnswerParser['remembered'],
+  ): { parser: ExpandedAnswerParser; views: Map<string, unknown> } => {
+    const parser = new ExpandedAnswerParser(EXPANDED_PATH, previous);
+    for (const chunk of chunksAt(Buffer.from(body), [17, 300, 301, 900])) parser.push(chunk);
+    const r = parser.end();
+    if (r.kind !== 'expanded') throw new Error('expected an expanded answer');
+    return { parser, views: new Map(r.answer.connectors.map((c) => [c.name, c])) };
+  };
+
+  test('the same bytes give the same view object; changed, new and removed entries are parsed or dropped', () => {
+    const a = parse(
+      bodyOf([
+        ['keep', entry('keep')],
+        ['change', entry('change')],
+        ['gone', entry('gone')],
+      ]),
+    );
+    const changed = entry('change', { config: { topics: 'other' } });
+    const b = parse(
+      bodyOf([
+        ['keep', entry('keep')],
+        ['change', changed],
+        ['new', entry('new')],
+      ]),
+      a.parser.remembered,
+    );
+    expect(b.views.get('keep')).toBe(a.views.get('keep'));
+    expect(b.views.get('change')).not.toBe(a.views.get('change'));
+    expect((b.views.get('change') as { config: Record<string, string> }).config.topics).toBe('other');
+    expect([...b.parser.remembered.keys()].sort()).toEqual(['change', 'keep', 'new']);
+    // Whatever was reused, the answer is what a parser without memory gives.
+    const fresh = viaStream([
+      Buffer.from(
+        bodyOf([
+          ['keep', entry('keep')],
+          ['change', changed],
+          ['new', entry('new')],
+        ]),
+      ),
+    ]);
+    expect({
+      ok: { kind: 'expanded', answer: { connectors: [...b.views.values()], incomplete: [] } },
+    }).toStrictEqual(fresh.outcome);
+  });
+
+  test('a poll after any other poll gives what a parser without memory gives (fast-check)', () => {
+    fc.assert(
+      fc.property(membersArb, membersArb, fc.boolean(), cutsArb, (first, second, pretty, cuts) => {
+        const layout = pretty ? 'pretty' : 'compact';
+        // Half the second answer's members repeat the first answer's, byte for byte.
+        const members = [...first.filter((_, i) => i % 2 === 0), ...second];
+        const before = new ExpandedAnswerParser(EXPANDED_PATH);
+        before.push(Buffer.from(bodyOf(first, layout)));
+        try {
+          before.end();
+        } catch {
+          // an error answer leaves nothing to remember that matters
+        }
+        const body = Buffer.from(bodyOf(members, layout));
+        const chunks = chunksAt(
+          body,
+          cuts.map((c) => c % (body.length + 1)),
+        );
+        expect(viaStream(chunks, before.remembered).outcome).toStrictEqual(viaStream(chunks).outcome);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
