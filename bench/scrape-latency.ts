@@ -27,6 +27,7 @@ export async function benchScrapeLatency(): Promise<Row[]> {
   );
   const sim = await spawnChild('./sim-process.ts');
   const rows: Row[] = [];
+  let bodySizes = { plain: 0, gzip: 0 };
   try {
     const simUrl = await sim.call<string>('start', { connectors: CONNECTORS, tasksPerConnector: TASKS });
     const scenario = async (
@@ -51,6 +52,7 @@ export async function benchScrapeLatency(): Promise<Row[]> {
         timeoutMs: 30_000,
       });
       const st = await ours.call<{ bodyBytes: number; gzipBytes: number; connectors: number }>('stats');
+      bodySizes = { plain: st.bodyBytes, gzip: st.gzipBytes };
       console.log(
         `  sentinel body: ${mb(st.bodyBytes)} MB plain, ${mb(st.gzipBytes)} MB gzip (level 1) per scrape; ` +
           `${st.connectors} connectors`,
@@ -66,6 +68,22 @@ export async function benchScrapeLatency(): Promise<Row[]> {
       await ours.call('stop');
     } finally {
       await ours.close();
+    }
+    // The floor: a node:http server that only writes ready buffers of the same sizes.
+    const floor = await spawnChild('./floor-process.ts');
+    try {
+      const { url } = await floor.call<{ url: string }>('start', bodySizes.plain, bodySizes.gzip);
+      for (const gzip of [false, true]) {
+        for (const scrapers of [1, 10]) {
+          await scenario('node:http floor (ready buffer)', floor, url, scrapers, gzip, {
+            maxScrapes: scrapers === 1 ? 200 : 600,
+            maxMs: 5_000,
+          });
+        }
+      }
+      await floor.call('stop');
+    } finally {
+      await floor.close();
     }
     // The same, polling every 2 s: every few scrapes meet a poll being rendered (and a fresh gzip).
     const busy = await spawnChild('./sentinel-process.ts');
@@ -140,10 +158,22 @@ export async function benchScrapeLatency(): Promise<Row[]> {
     }
   }
   for (const gzip of [false, true]) {
+    for (const scrapers of [1, 10]) {
+      const o = p('sentinel', scrapers, gzip);
+      const f = p('node:http floor (ready buffer)', scrapers, gzip);
+      if (o && f)
+        console.log(
+          `  ${scrapers} scraper(s), ${gzip ? 'gzip' : 'identity'}: sentinel/floor p50 ${ratio(o.p50 / f.p50)}, p99 ${ratio(o.p99 / f.p99)}`,
+        );
+    }
+  }
+  for (const gzip of [false, true]) {
     const o = p('sentinel', 10, gzip);
+    const f = p('node:http floor (ready buffer)', 10, gzip);
     if (o)
       console.log(
-        `  target p99 < 10 ms with 10 scrapers (${gzip ? 'gzip' : 'identity'}): ${o.p99 < 10 ? 'MET' : 'MISSED'} (${ms(o.p99)} ms)`,
+        `  target p99 < 10 ms with 10 scrapers (${gzip ? 'gzip' : 'identity'}): ${o.p99 < 10 ? 'MET' : 'MISSED'} (${ms(o.p99)} ms; ` +
+          `the floor on this machine: ${f ? ms(f.p99) : '?'} ms)`,
       );
   }
   return rows;

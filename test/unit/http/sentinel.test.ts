@@ -80,3 +80,55 @@ describe('other endpoints', () => {
     expect((await fetch(`${s.url}/metrics`, { method: 'POST' })).status).toBe(405);
   });
 });
+
+test('a gzip scrape that comes while the new body is being compressed waits for its gzip, never an older body', async () => {
+  const { ExpositionCache } = await import('../../../src/exposition/cache.js');
+  const { renderCluster } = await import('../../../src/exposition/render.js');
+  const { startHttpServer } = await import('../../../src/http/server.js');
+  const { silentLogger } = await import('../../../src/log.js');
+  const { connectorView } = await import('../../fixtures/views.js');
+  const { get } = await import('node:http');
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  await cache.compressed();
+  const server = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    telemetryPath: '/metrics',
+    metrics: cache,
+    ready: () => true,
+    json: new Map(),
+    logger: silentLogger(),
+  });
+  try {
+    const snapshot = (state: string) => ({
+      cluster: 'c',
+      takenAt: 0,
+      connect: {
+        up: true,
+        durationSeconds: 0,
+        errorsTotal: 0,
+        connectors: Array.from({ length: 2000 }, (_, i) => connectorView(`c-${i}`, state, ['RUNNING'])),
+        stale: false,
+        expanded: true,
+        requests: 1,
+      },
+      failures: { connectors: new Map(), tasks: new Map() },
+    });
+    cache.setCluster('c', renderCluster(snapshot('RUNNING')));
+    await cache.compressed();
+    cache.setCluster('c', renderCluster(snapshot('PAUSED')));
+    expect(cache.gzip).toBeUndefined();
+    const newest = cache.text;
+    const got = await new Promise<{ enc: string | undefined; body: Buffer }>((resolve, reject) => {
+      get(`${server.url}/metrics`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ enc: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    expect(got.enc).toBe('gzip');
+    expect(gunzipSync(got.body).equals(newest)).toBe(true);
+  } finally {
+    await server.close();
+  }
+});
