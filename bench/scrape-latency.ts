@@ -4,7 +4,7 @@
  * prom-client exporter that renders the same series on every scrape. Simulator, Sentinel and baseline each
  * run in their own process; the scrapers run in this one.
  */
-import { spawnChild } from './lib/child.js';
+import { spawnChild, type Child } from './lib/child.js';
 import type { ProcessFigures } from './lib/probe.js';
 import { scrape, type ScrapeRun } from './lib/scraper.js';
 import { mb, ms, ratio, summary, table } from './lib/stats.js';
@@ -44,6 +44,18 @@ export async function benchScrapeLatency(): Promise<Row[]> {
       rows.push({ server: label, scrapers, gzip, run, polls: st.polls, delay: st.delay });
     };
 
+    /** Plain and gzip, one and ten scrapers. */
+    const everyMix = async (label: string, server: Child, url: string): Promise<void> => {
+      for (const gzip of [false, true]) {
+        for (const scrapers of [1, 10]) {
+          await scenario(label, server, url, scrapers, gzip, {
+            maxScrapes: scrapers === 1 ? 200 : 600,
+            maxMs: 5_000,
+          });
+        }
+      }
+    };
+
     // connect-sentinel at the default 15 s interval: scrapes read the buffer of the latest poll.
     const ours = await spawnChild('./sentinel-process.ts');
     try {
@@ -57,14 +69,7 @@ export async function benchScrapeLatency(): Promise<Row[]> {
         `  sentinel body: ${mb(st.bodyBytes)} MB plain, ${mb(st.gzipBytes)} MB gzip (level 1) per scrape; ` +
           `${st.connectors} connectors`,
       );
-      for (const gzip of [false, true]) {
-        for (const scrapers of [1, 10]) {
-          await scenario('sentinel', ours, url, scrapers, gzip, {
-            maxScrapes: scrapers === 1 ? 200 : 600,
-            maxMs: 5_000,
-          });
-        }
-      }
+      await everyMix('sentinel', ours, url);
       await ours.call('stop');
     } finally {
       await ours.close();
@@ -73,14 +78,7 @@ export async function benchScrapeLatency(): Promise<Row[]> {
     const floor = await spawnChild('./floor-process.ts');
     try {
       const { url } = await floor.call<{ url: string }>('start', bodySizes.plain, bodySizes.gzip);
-      for (const gzip of [false, true]) {
-        for (const scrapers of [1, 10]) {
-          await scenario('node:http floor (ready buffer)', floor, url, scrapers, gzip, {
-            maxScrapes: scrapers === 1 ? 200 : 600,
-            maxMs: 5_000,
-          });
-        }
-      }
+      await everyMix('node:http floor (ready buffer)', floor, url);
       await floor.call('stop');
     } finally {
       await floor.close();

@@ -86,7 +86,7 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
   const { renderCluster } = await import('../../../src/exposition/render.js');
   const { startHttpServer } = await import('../../../src/http/server.js');
   const { silentLogger } = await import('../../../src/log.js');
-  const { connectorView } = await import('../../fixtures/views.js');
+  const { connectorView, snapshotWith } = await import('../../fixtures/views.js');
   const { get } = await import('node:http');
   const cache = new ExpositionCache({ version: 'v', revision: 'r' });
   await cache.compressed();
@@ -100,20 +100,8 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
     logger: silentLogger(),
   });
   try {
-    const snapshot = (state: string) => ({
-      cluster: 'c',
-      takenAt: 0,
-      connect: {
-        up: true,
-        durationSeconds: 0,
-        errorsTotal: 0,
-        connectors: Array.from({ length: 2000 }, (_, i) => connectorView(`c-${i}`, state, ['RUNNING'])),
-        stale: false,
-        expanded: true,
-        requests: 1,
-      },
-      failures: { connectors: new Map(), tasks: new Map() },
-    });
+    const snapshot = (state: string) =>
+      snapshotWith(Array.from({ length: 2000 }, (_, i) => connectorView(`c-${i}`, state, ['RUNNING'])));
     cache.setCluster('c', renderCluster(snapshot('RUNNING')));
     await cache.compressed();
     cache.setCluster('c', renderCluster(snapshot('PAUSED')));

@@ -7,8 +7,7 @@ import type { KafkaReader } from '../../../src/kafka/reader.js';
 import { silentLogger } from '../../../src/log.js';
 import { ClusterPoller } from '../../../src/poller/poller.js';
 import { scopeToWorker } from '../../../src/state/scope.js';
-import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
-import { countFailures } from '../../../src/state/transitions.js';
+import { snapshotWith } from '../../fixtures/views.js';
 
 const W1 = '10.0.0.1:8083';
 const W2 = '10.0.0.2:8083';
@@ -80,22 +79,7 @@ function series(text: string): Map<string, number> {
   return out;
 }
 
-function snapshot(connectors: ConnectorView[]): ClusterSnapshot {
-  return {
-    cluster: 'c',
-    takenAt: 0,
-    connect: {
-      up: true,
-      durationSeconds: 0,
-      errorsTotal: 0,
-      connectors,
-      stale: false,
-      expanded: true,
-      requests: 1,
-    },
-    failures: countFailures(undefined, connectors, { connectors: new Map(), tasks: new Map() }),
-  };
-}
+const snapshot = snapshotWith;
 
 function render(connectors: ConnectorView[]): string {
   return Object.values(renderCluster(snapshot(connectors)))
