@@ -27,7 +27,7 @@ async function gzipOfLatestBody(s: Sentinel, timeoutMs = 10_000): Promise<void> 
       polls > 0 &&
       gz !== undefined &&
       gz.length >= 4 &&
-      gz.readUInt32LE(gz.length - 4) === s.cache.text.length % 2 ** 32
+      gz.readUInt32LE(gz.length - 4) === s.cache.length % 2 ** 32
     )
       return;
     if (Date.now() - started > timeoutMs) throw new Error('the gzip of the first body never came');
@@ -64,7 +64,7 @@ serve({
       requestsLastPoll: last?.connect.requests ?? 0,
       connectors: last?.connect.connectors.length ?? 0,
       up: last?.connect.up ?? false,
-      bodyBytes: sentinel.cache.text.length,
+      bodyBytes: sentinel.cache.length,
       gzipBytes: sentinel.cache.gzip?.length ?? 0,
     };
   },
