@@ -14,7 +14,11 @@ export interface Running {
   /** Snapshots published so far (one per finished poll). */
   polls(): number;
   latest(): ClusterSnapshot | undefined;
-  /** Resolves once `n` more polls have finished than when called; rejects after `limitMs`. */
+  /**
+   * Resolves once `n` polls that started after this call have been published; rejects after `limitMs`.
+   * (Polls already running or waiting to be rendered when it is called do not count: they may show what
+   * was true before.)
+   */
   nextPolls(n: number, limitMs?: number): Promise<void>;
   scrape(): Promise<{ status: number; body: Buffer }>;
   metrics(): Promise<Map<string, Family>>;
@@ -40,13 +44,15 @@ function fetchBuffer(url: string): Promise<{ status: number; body: Buffer }> {
 export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = {}): Promise<Running> {
   let count = 0;
   let last: ClusterSnapshot | undefined;
-  const waiters: { target: number; resolve: () => void }[] = [];
+  const waiters: { after: number; left: number; resolve: () => void }[] = [];
   const sentinel = new Sentinel(sentinelConfig(sim.url, poll), silentLogger(), {
     onSnapshot: (s) => {
       count++;
       last = s;
+      const started = s.takenAt - s.connect.durationSeconds * 1000;
       for (const w of [...waiters]) {
-        if (count >= w.target) {
+        if (started >= w.after) w.left--;
+        if (w.left <= 0) {
           waiters.splice(waiters.indexOf(w), 1);
           w.resolve();
         }
@@ -60,14 +66,15 @@ export async function startSentinel(sim: ConnectSimulator, poll: PollSettings = 
     polls: () => count,
     latest: () => last,
     nextPolls(n, limitMs = 10_000) {
-      const target = count + n;
+      const after = Date.now();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(
           () => reject(new Error(`${n} polls did not finish within ${limitMs} ms`)),
           limitMs,
         );
         waiters.push({
-          target,
+          after,
+          left: n,
           resolve: () => {
             clearTimeout(timer);
             resolve();
