@@ -29,6 +29,7 @@ export const ALERT_NAMES = [
   'KafkaConnectSinkStalled',
   'ConnectSentinelRestartBudgetExhausted',
   'ConnectSentinelRestartFailures',
+  'ConnectSentinelNotificationsFailing',
 ] as const;
 
 export type AlertName = (typeof ALERT_NAMES)[number];
@@ -192,6 +193,17 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           description:
             `{{ $value | humanize }} restart requests for ${WHERE.connector} failed or were refused in the last hour ` +
             '(409 during rebalances, 404 for a deleted connector, 401/403 for bad credentials).',
+        },
+        {
+          alert: 'ConnectSentinelNotificationsFailing',
+          for: '5m',
+          severity: 'warning',
+          expr: `increase(${sel('connect_sentinel_notifications_total', 'outcome=~"failed|dropped"')}[1h]) > 0`,
+          summary: 'Webhook notifications from connect-sentinel are not getting through.',
+          description:
+            `{{ $value | humanize }} webhook notifications of ${WHERE.cluster} ended {{ $labels.outcome }} in the last hour ` +
+            '(failed: refused with a 4xx or every retry failed; dropped: pushed out of a full queue). ' +
+            'Receivers are missing failure, recovery and restart events.',
         },
       ],
     },

@@ -146,6 +146,12 @@ export const FAMILIES = [
     ['connector'],
     '1 while the restart budget is spent and the connector is still failing.',
   ),
+  f(
+    'connect_sentinel_notifications_total',
+    'counter',
+    ['outcome'],
+    "Webhook notifications of the cluster's events by outcome (delivered, failed, dropped), summed over receivers.",
+  ),
 ] as const satisfies readonly FamilyDef[];
 
 export type FamilyName = (typeof FAMILIES)[number]['name'];

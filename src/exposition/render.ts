@@ -365,6 +365,7 @@ function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
     }
   }
 
+  renderNotifications(b, s);
   const r = s.restarts;
   if (r) {
     for (const [connector, n] of r.attempts) {
@@ -385,6 +386,14 @@ function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
       );
     }
   }
+}
+
+function renderNotifications(b: FragmentBuilder, s: ClusterSnapshot): void {
+  const n = s.notifications;
+  if (!n) return;
+  b.add('connect_sentinel_notifications_total', ',outcome="delivered"', n.delivered);
+  b.add('connect_sentinel_notifications_total', ',outcome="failed"', n.failed);
+  b.add('connect_sentinel_notifications_total', ',outcome="dropped"', n.dropped);
 }
 
 function renderHealth(b: FragmentBuilder, source: 'connect' | 'kafka', h: SourceHealth): void {

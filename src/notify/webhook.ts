@@ -33,11 +33,35 @@ export interface WebhookStats {
   readonly queued: number;
 }
 
+/** What became of one cluster's events, summed over the receivers (each receiver counts each event). */
+export interface NotificationCounts {
+  delivered: number;
+  failed: number;
+  dropped: number;
+}
+
 export class WebhookNotifier {
   private readonly targets: WebhookTarget[];
+  private readonly byCluster = new Map<string, NotificationCounts>();
 
   constructor(opts: WebhookNotifierOptions) {
-    this.targets = opts.urls.map((url) => new WebhookTarget(url, opts));
+    this.targets = opts.urls.map(
+      (url) => new WebhookTarget(url, opts, (n, outcome) => this.count(n, outcome)),
+    );
+  }
+
+  /** The counts of one cluster's events so far (zeros before its first event). */
+  counts(cluster: string): Readonly<NotificationCounts> {
+    return this.byCluster.get(cluster) ?? { delivered: 0, failed: 0, dropped: 0 };
+  }
+
+  private count(n: Notification, outcome: keyof NotificationCounts): void {
+    let c = this.byCluster.get(n.cluster);
+    if (c === undefined) {
+      c = { delivered: 0, failed: 0, dropped: 0 };
+      this.byCluster.set(n.cluster, c);
+    }
+    c[outcome]++;
   }
 
   /** Queues the event for every receiver and returns at once. */
@@ -82,6 +106,7 @@ class WebhookTarget {
   constructor(
     private readonly url: string,
     private readonly opts: WebhookNotifierOptions,
+    private readonly counted: (n: Notification, outcome: keyof NotificationCounts) => void,
   ) {
     this.receiver = new URL(url).origin;
     this.maxAttempts = Math.max(1, opts.maxAttempts ?? WEBHOOK_DEFAULTS.maxAttempts);
@@ -106,8 +131,9 @@ class WebhookTarget {
   enqueue(n: Notification): void {
     if (this.closed) return;
     if (this.queue.length >= this.opts.queueSize) {
-      this.queue.shift();
+      const old = this.queue.shift();
       this.dropped++;
+      if (old) this.counted(old, 'dropped');
       // A receiver down for hours would otherwise log once per event.
       if (Date.now() - this.lastDropLog > 60_000) {
         this.lastDropLog = Date.now();
@@ -154,11 +180,13 @@ class WebhookTarget {
       if (this.closed) return;
       if (result.ok) {
         this.delivered++;
+        this.counted(n, 'delivered');
         this.opts.logger.debug({ ...fields, attempt }, 'webhook delivered');
         return;
       }
       if (!result.retry || attempt >= this.maxAttempts) {
         this.failed++;
+        this.counted(n, 'failed');
         this.opts.logger.warn(
           { ...fields, attempt, err: result.error },
           'webhook delivery failed; giving up on this event',

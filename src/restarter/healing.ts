@@ -87,10 +87,15 @@ export class Healing {
     return this.restarters.size === 0 && this.send === undefined;
   }
 
-  /** Adds the restart counters to the snapshot of a cluster with restart enabled. */
+  /**
+   * Adds the restart counters to the snapshot of a cluster with restart enabled, and the notification
+   * counters when a webhook is configured.
+   */
   readonly decorate = (snapshot: ClusterSnapshot): ClusterSnapshot => {
     const r = this.restarters.get(snapshot.cluster);
-    return r ? { ...snapshot, restarts: r.view(snapshot) } : snapshot;
+    const withRestarts = r ? { ...snapshot, restarts: r.view(snapshot) } : snapshot;
+    if (!this.notifier) return withRestarts;
+    return { ...withRestarts, notifications: { ...this.notifier.counts(snapshot.cluster) } };
   };
 
   /** Notifies transitions and starts restarts; returns at once and never throws. */

@@ -100,6 +100,8 @@ export interface ClusterSnapshot {
   readonly kafka?: KafkaView;
   /** Present when the restarter is enabled for this cluster. */
   readonly restarts?: RestartView;
+  /** What became of this cluster's webhook notifications, when a webhook is configured. */
+  readonly notifications?: { readonly delivered: number; readonly failed: number; readonly dropped: number };
 }
 
 export function taskKey(connector: string, task: number): string {

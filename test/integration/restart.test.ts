@@ -345,6 +345,16 @@ describe('healing: restarts with backoff and a budget, on a real worker', () => 
   });
 
   test('the webhook receiver gets exactly the expected events', async () => {
+    // What the sidecar says it delivered is what the receiver got (the counters follow one poll later).
+    const notified = (s: Sample[], outcome: string): number | undefined =>
+      value(s, 'connect_sentinel_notifications_total', { connect_cluster: 'heal', outcome });
+    const m = await waitForMetrics(
+      sentinel,
+      (s) => notified(s, 'delivered') === receiver.events.length,
+      15_000,
+      'connect_sentinel_notifications_total{outcome="delivered"} equal to the events received',
+    );
+    expect([notified(m, 'failed'), notified(m, 'dropped')]).toEqual([0, 0]);
     await healing.close(5_000);
     expect(mine(receiver.events, names.transient)).toEqual([
       ['failed', 0, null, 'FAILED', undefined],

@@ -322,3 +322,25 @@ test('a poll where one connector of many changed rebuilds one block and reuses t
   fresh.setCluster('c', renderCluster({ ...first, connect: { ...first.connect, connectors: churned } }));
   expect(cache.text.equals(fresh.text)).toBe(true);
 });
+
+test('webhook notification counters render as connect_sentinel_notifications_total by outcome, only when a webhook is set', () => {
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
+  const withHook = {
+    ...snapshotOf('prod', connectors),
+    notifications: { delivered: 7, failed: 2, dropped: 1 },
+  };
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  cache.setCluster('prod', renderCluster(withHook));
+  const text = cache.text.toString('utf8');
+  for (const [outcome, n] of [
+    ['delivered', 7],
+    ['failed', 2],
+    ['dropped', 1],
+  ] as const) {
+    expect(value(text, 'connect_sentinel_notifications_total', { connect_cluster: 'prod', outcome })).toBe(n);
+  }
+  expect(promtoolCheckMetrics(text).output).toBe('');
+  const without = new ExpositionCache({ version: 'v', revision: 'r' });
+  without.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  expect(without.text.toString('utf8')).not.toContain('connect_sentinel_notifications_total');
+});

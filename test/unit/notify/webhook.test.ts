@@ -179,6 +179,31 @@ describe('WebhookNotifier', () => {
     expect(n.stats()[0]).toMatchObject({ delivered: 6, dropped: 14, queued: 0 });
   });
 
+  test('counts per cluster what became of its events, summed over receivers, for connect_sentinel_notifications_total', async () => {
+    const ok = await startReceiver();
+    const refusing = await startReceiver();
+    refusing.handler = (_b, res) => res.writeHead(400).end();
+    const held: http.ServerResponse[] = [];
+    const stuck = await startReceiver();
+    stuck.handler = (_b, res) => held.push(res);
+    const n = notifier([ok.url, refusing.url, stuck.url], { queueSize: 1, timeoutMs: 5_000 });
+    const other = { ...event(9), cluster: 'c2' };
+    n.notify(event(1));
+    await waitFor(() => ok.received.length === 1 && refusing.received.length === 1 && held.length === 1);
+    n.notify(event(2));
+    n.notify(other);
+    await waitFor(() => ok.received.length === 3 && refusing.received.length === 3);
+    // The stuck receiver holds e1 and has room for one more: e2 was pushed out by c2's event.
+    expect(n.counts('c1')).toEqual({ delivered: 2, failed: 2, dropped: 1 });
+    expect(n.counts('c2')).toEqual({ delivered: 1, failed: 1, dropped: 0 });
+    expect(n.counts('never-seen')).toEqual({ delivered: 0, failed: 0, dropped: 0 });
+    stuck.handler = (_b, res) => res.writeHead(200).end();
+    held[0]?.writeHead(200).end();
+    expect(await n.flush(5_000)).toBe(true);
+    expect(n.counts('c1')).toEqual({ delivered: 3, failed: 2, dropped: 1 });
+    expect(n.counts('c2')).toEqual({ delivered: 2, failed: 1, dropped: 0 });
+  });
+
   test('one receiver down does not delay another', async () => {
     const stuck = await startReceiver();
     stuck.handler = () => undefined;
