@@ -262,7 +262,19 @@ export async function consume(
   const records: ConsumedRecord[] = [];
   await consumer.connect();
   try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    // A DLQ topic is created by the worker with its first record: it may not be known to the broker's
+    // metadata yet ("This server does not host this topic-partition"). Wait for it within the timeout.
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        break;
+      } catch (err) {
+        const type = (err as { type?: string }).type;
+        if (type !== 'UNKNOWN_TOPIC_OR_PARTITION' || Date.now() > until) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     let done: () => void = () => undefined;
     const enough = new Promise<void>((r) => {
       done = r;
