@@ -147,13 +147,8 @@ function assertSame(ours: Buffer, floor: Buffer, what: string): void {
   );
 }
 
-/**
- * Waits until the cache serves another gzip than `before` (the previous body's, which it serves until the
- * new one is ready) and returns the milliseconds waited. Only the gzip of the latest body is ever published,
- * so the first change is the new body's.
- */
 /** Time until the current body's gzip (started by setCluster, in the thread pool) is ready. */
-async function freshGzip(cache: ExpositionCache, _before?: Buffer, _timeoutMs?: number): Promise<number> {
+async function freshGzip(cache: ExpositionCache): Promise<number> {
   const t = nowMs();
   await cache.compressed();
   return nowMs() - t;
@@ -181,9 +176,7 @@ export async function benchRender(): Promise<RenderFigures[]> {
       .split('\n')
       .filter((x) => x !== '' && !x.startsWith('#')).length;
     // Let the gzips queued so far settle.
-    let gz = cache.gzip;
-    await freshGzip(cache, gz, 2_000).catch(() => undefined);
-    gz = cache.gzip;
+    await freshGzip(cache);
 
     const fl: number[] = [];
     const one: number[] = [];
@@ -200,11 +193,10 @@ export async function benchRender(): Promise<RenderFigures[]> {
         fl.push(nowMs() - t);
       };
       const runOneOff = async (): Promise<void> => {
-        const before = oneOff.gzip;
         const t = nowMs();
         oneOff.setCluster(snapshot.cluster, renderCluster(snapshot));
         one.push(nowMs() - t);
-        await freshGzip(oneOff, before);
+        await freshGzip(oneOff);
       };
       if (r % 2 === 0) {
         runFloor();
@@ -218,18 +210,16 @@ export async function benchRender(): Promise<RenderFigures[]> {
       cache.setCluster(snapshot.cluster, renderer.render(snapshot));
       same.push(nowMs() - t);
       if (renderer.rendered !== 0) throw new Error(`${renderer.rendered} connectors rendered anew`);
-      gzip.push(await freshGzip(cache, gz));
-      gz = cache.gzip;
+      gzip.push(await freshGzip(cache));
       const next = withChanges(snapshot, r);
       t = nowMs();
       cache.setCluster(next.cluster, renderer.render(next));
       changed.push(nowMs() - t);
       changedRendered = renderer.rendered;
-      gz = cache.gzip;
       cache.setCluster(snapshot.cluster, renderer.render(snapshot)); // back to the base state, untimed
-      await freshGzip(cache, gz);
-      gz = cache.gzip;
+      await freshGzip(cache);
     }
+    const gz = cache.gzip;
     if (gz === undefined || !gunzipSync(gz).equals(cache.text))
       throw new Error('the gzip served is not the body');
     out.push({

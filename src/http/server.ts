@@ -10,7 +10,7 @@ export interface MetricsSource {
   /** Undefined while the current body's gzip is being made. */
   readonly gzip: Buffer | undefined;
   /** Resolves when the gzip being made is ready (or given up): a gzip scrape waits for it, not for more. */
-  compressed?(): Promise<void>;
+  compressed(): Promise<void>;
 }
 
 export type JsonRoute = (url: URL) => unknown;
@@ -100,7 +100,7 @@ export function startHttpServer(opts: HttpOptions): Promise<RunningServer> {
   const serve = (url: URL, req: http.IncomingMessage, res: http.ServerResponse): void => {
     if (url.pathname === opts.telemetryPath) {
       const wantsGzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-      if (wantsGzip && opts.metrics.gzip === undefined && opts.metrics.compressed) {
+      if (wantsGzip && opts.metrics.gzip === undefined) {
         // Right after a poll the new body's gzip takes milliseconds (only changed parts are deflated): waiting
         // for it beats sending the plain body, ~30× larger. It is never an older body than the latest.
         opts.metrics

@@ -144,8 +144,4 @@ export class Healing {
   async idle(): Promise<void> {
     await Promise.all([...this.restarters.values()].map((r) => r.idle));
   }
-
-  webhookStats(): ReturnType<WebhookNotifier['stats']> {
-    return this.notifier?.stats() ?? [];
-  }
 }
