@@ -6,7 +6,6 @@
  */
 import { Sentinel } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
-import { defaultHooks } from '../src/hooks.js';
 import { createLogger } from '../src/log.js';
 import { parseExposition } from '../test/helpers/exposition.js';
 import { startDemoStack } from '../test/stack/run.js';
@@ -58,7 +57,7 @@ async function main(argv: string[]): Promise<void> {
     env: {},
   });
   const logger = createLogger(config.log.level, config.log.format);
-  const sentinel = new Sentinel(config, logger, await defaultHooks(config, logger));
+  const sentinel = new Sentinel(config, logger);
   running.sentinel = sentinel;
   await sentinel.start();
   await sentinel.firstPolls();

@@ -1,58 +1,208 @@
 /**
- * Composition root as a library: config → clients → pollers → exposition → HTTP. main.ts adds the
- * process concerns (argv, signals, exit codes); tests start a Sentinel in-process.
+ * The composition: every part of connect-sentinel built once, explicitly, in this file. Data flows one way:
+ *
+ *   per cluster: sources (Connect REST poll, Kafka reader) ──► ClusterSnapshot ──► consumers
+ *   consumers:   exposition (the snapshot's series), status and DLQ JSON, healing (restarts), notifications
+ *
+ * A consumer never writes into a snapshot: healing and notifications publish their own exposition fragments
+ * (and healing its part of the status JSON) when their counters change, so a restart made after poll N is on
+ * /metrics at once, not with poll N+1. main.ts adds the process concerns (argv, signals, exit codes); tests
+ * start a Sentinel in-process.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { ClusterConfig, Config } from './config/schema.js';
 import type { ConnectClient } from './connect/client.js';
 import { connectClientFor } from './connect/factory.js';
+import type { ConnectorView } from './connect/types.js';
 import { ExpositionCache } from './exposition/cache.js';
-import { ClusterRenderer } from './exposition/render.js';
-import { startHttpServer, type JsonRoute, type RunningServer } from './http/server.js';
+import { ClusterRenderer, renderNotifications, renderRestarts } from './exposition/render.js';
+import { startHttpServer, type RunningServer } from './http/server.js';
 import { statusJson } from './http/status.js';
-import type { KafkaReader } from './kafka/reader.js';
+import { WebConfigRuntime } from './http/web-config.js';
+import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
 import type { Logger } from './log.js';
+import { restartNotification, transitionNotifications, type FailedInstances } from './notify/events.js';
+import { WebhookNotifier } from './notify/webhook.js';
 import { ClusterPoller } from './poller/poller.js';
+import { restartClientFor } from './restarter/client.js';
+import { Restarter } from './restarter/restarter.js';
+import type { RestartView } from './state/restarts.js';
 import type { ClusterSnapshot } from './state/snapshot.js';
 import { REVISION, VERSION } from './version.js';
 import { yieldToIo } from './yield.js';
 
-export interface SentinelHooks {
-  /** Makes the Kafka reader of a cluster with kafka settings. */
-  readonly kafkaReader?: (cluster: ClusterConfig, config: Config, logger: Logger) => KafkaReader | undefined;
-  /**
-   * Sees every snapshot, in order, once /metrics shows it or a newer one (a snapshot superseded while a
-   * rendering was running is not rendered itself), e.g. the restarter and notifications.
-   */
-  readonly onSnapshot?: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
-  /** Lets a stage after the poll add to the snapshot (restart counters) before it is rendered. */
-  readonly decorate?: (snapshot: ClusterSnapshot) => ClusterSnapshot;
-  readonly json?: ReadonlyMap<string, JsonRoute>;
-  readonly createServer?: Parameters<typeof startHttpServer>[0]['createServer'];
-  readonly authorize?: Parameters<typeof startHttpServer>[0]['authorize'];
-  /** Runs on stop, after the pollers stopped: lets the stages drain (webhook queues). */
-  readonly close?: () => Promise<void>;
+/** Test seams; production passes none. */
+export interface SentinelOptions {
+  /** The restart policy's clock. */
+  readonly now?: () => number;
+  /** The webhook sender's retries. */
+  readonly webhook?: { readonly retryBaseMs?: number; readonly maxAttempts?: number };
+  /** Sees every snapshot, in order, once /metrics shows it or a newer one (tests and benches observe polls). */
+  readonly onSnapshot?: (snapshot: ClusterSnapshot) => void;
+}
+
+/** One Connect cluster: its sources, its latest snapshot, its publication queue and its consumers' state. */
+class ClusterPipeline {
+  readonly name: string;
+  readonly client: ConnectClient;
+  readonly kafka: ClusterKafkaReader | undefined;
+  readonly poller: ClusterPoller;
+  readonly renderer = new ClusterRenderer();
+  readonly restarter: Restarter | undefined;
+  private readonly restartClient: ConnectClient | undefined;
+  /** The latest snapshot of the sources, and healing's latest counters. */
+  latest: ClusterSnapshot | undefined;
+  restarts: RestartView | undefined;
+  /** Rendered once: /readyz. */
+  rendered = false;
+  /** Snapshots waiting to be published, and the publication running. */
+  private queue: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[] = [];
+  private publishing: Promise<void> | undefined;
+  /** For notifications: the connectors of the latest successful poll and the instances seen FAILED. */
+  private lastGood: readonly ConnectorView[] | undefined;
+  private failed: FailedInstances = new Set();
+
+  constructor(
+    private readonly sentinel: Sentinel,
+    cluster: ClusterConfig,
+    config: Config,
+    logger: Logger,
+    private readonly options: SentinelOptions,
+  ) {
+    this.name = cluster.name;
+    const log = logger.child({ cluster: cluster.name });
+    this.client = connectClientFor(cluster, config);
+    this.kafka = createKafkaReader(cluster, config, logger);
+    this.poller = new ClusterPoller({
+      cluster: cluster.name,
+      client: this.client,
+      ...(this.kafka ? { kafka: this.kafka } : {}),
+      intervalMs: config.poll.intervalMs,
+      timeoutMs: config.poll.timeoutMs,
+      staleAfterMs: config.poll.staleAfterMs,
+      jitter: config.poll.jitter,
+      ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
+      logger: log,
+      onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
+    });
+    if (cluster.restart.enabled) {
+      // Its own client: the poll's request count (a metric) must not include restarts sent meanwhile.
+      this.restartClient = restartClientFor(cluster, config);
+      const notifier = sentinel.notifier;
+      this.restarter = new Restarter({
+        cluster: cluster.name,
+        client: this.restartClient,
+        config: cluster.restart,
+        logger,
+        requestTimeoutMs: config.poll.timeoutMs,
+        ...(options.now ? { now: options.now } : {}),
+        ...(notifier
+          ? { onEvent: (e) => notifier.notify(restartNotification(e, cluster.restart.maxAttempts)) }
+          : {}),
+        onView: (view) => this.publishRestarts(view),
+      });
+    }
+  }
+
+  /** Every snapshot reaches the consumers in order; renderings never overlap, and only the newest is rendered. */
+  private enqueue(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): void {
+    this.latest = snapshot;
+    this.queue.push({ snapshot, previous });
+    this.publishing ??= this.drain();
+  }
+
+  /** Resolves once every snapshot made so far is published. */
+  get published(): Promise<void> {
+    return this.publishing ?? Promise.resolve();
+  }
+
+  private async drain(): Promise<void> {
+    // No await between the last look at the queue and the reset: a snapshot queued later starts a new drain.
+    for (;;) {
+      if (this.queue.length === 0) {
+        this.publishing = undefined;
+        return;
+      }
+      const batch = this.queue.splice(0);
+      await this.render((batch[batch.length - 1] as (typeof batch)[number]).snapshot);
+      for (const { snapshot } of batch) this.consume(snapshot);
+    }
+  }
+
+  private async render(snapshot: ClusterSnapshot): Promise<void> {
+    try {
+      // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
+      await yieldToIo();
+      await this.sentinel.refreshProcessMetrics(false);
+      const cache = this.sentinel.cache;
+      cache.setCluster(this.name, await this.renderer.renderAsync(snapshot, yieldToIo));
+      this.sentinel.publishJson(this);
+      await cache.compressed();
+      this.rendered = true;
+    } catch (err) {
+      this.sentinel.logger.error({ err, cluster: this.name }, 'rendering metrics failed');
+    }
+  }
+
+  /** Healing and notifications see every snapshot of a successful poll, once /metrics shows it or a newer one. */
+  private consume(snapshot: ClusterSnapshot): void {
+    this.options.onSnapshot?.(snapshot);
+    // A failed poll carries old states: nothing new to tell or act on.
+    if (!snapshot.connect.up || snapshot.connect.stale) return;
+    const notifier = this.sentinel.notifier;
+    if (notifier) {
+      try {
+        const { notifications, failed } = transitionNotifications(
+          this.name,
+          this.lastGood,
+          snapshot.connect.connectors,
+          this.failed,
+          snapshot.takenAt,
+        );
+        this.failed = failed;
+        for (const n of notifications) notifier.notify(n);
+      } catch (err) {
+        this.sentinel.logger.error({ err, cluster: this.name }, 'deriving notifications failed');
+      }
+    }
+    this.lastGood = snapshot.connect.connectors;
+    try {
+      this.restarter?.observe(snapshot);
+    } catch (err) {
+      this.sentinel.logger.error({ err, cluster: this.name }, 'restart decision failed');
+    }
+  }
+
+  private publishRestarts(view: RestartView): void {
+    this.restarts = view;
+    this.sentinel.cache.setCluster(this.name, renderRestarts(this.name, view), 'restarts');
+    this.sentinel.publishJson(this);
+  }
+
+  async close(): Promise<void> {
+    await this.poller.stop();
+    await this.restarter?.idle;
+    await this.kafka?.close().catch(() => undefined);
+    this.client.close();
+    this.restartClient?.close();
+  }
 }
 
 export class Sentinel {
   readonly cache = new ExpositionCache({ version: VERSION, revision: REVISION });
-  readonly pollers: ClusterPoller[] = [];
-  readonly clients: ConnectClient[] = [];
-  private readonly readers: KafkaReader[] = [];
+  readonly notifier: WebhookNotifier | undefined;
+  private readonly clusters: readonly ClusterPipeline[];
   private readonly registry = new Registry();
+  private readonly web: WebConfigRuntime | undefined;
   private server: RunningServer | undefined;
-  private readonly snapshots: (ClusterSnapshot | undefined)[] = [];
-  private readonly renderers = new Map<string, ClusterRenderer>();
-  /** Per cluster: snapshots waiting to be published, and the publication running (rendering into the cache). */
-  private readonly queued: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[][] = [];
-  private readonly published: (Promise<void> | undefined)[] = [];
-  private readonly rendered = new Set<string>();
 
+  /** Builds every part; throws the web config's ConfigError (exit 2) before anything starts. */
   constructor(
     readonly config: Config,
-    private readonly logger: Logger,
-    private readonly hooks: SentinelHooks = {},
+    readonly logger: Logger,
+    options: SentinelOptions = {},
   ) {
+    this.web = config.web.configFile ? WebConfigRuntime.load(config.web.configFile, { logger }) : undefined;
     collectDefaultMetrics({ register: this.registry });
     // prom-client also exposes gauges named *_total, which promtool rightly flags; the same counts
     // stay available per type as nodejs_active_handles / _requests / _resources.
@@ -63,39 +213,27 @@ export class Sentinel {
     ]) {
       this.registry.removeSingleMetric(name);
     }
-    config.clusters.forEach((cluster, index) => {
-      const client = connectClientFor(cluster, config);
-      this.clients.push(client);
-      const reader = cluster.kafka ? hooks.kafkaReader?.(cluster, config, logger) : undefined;
-      if (reader) this.readers.push(reader);
-      this.snapshots.push(undefined);
-      this.queued.push([]);
-      this.pollers.push(
-        new ClusterPoller({
-          cluster: cluster.name,
-          client,
-          ...(reader ? { kafka: reader } : {}),
-          intervalMs: config.poll.intervalMs,
-          timeoutMs: config.poll.timeoutMs,
-          staleAfterMs: config.poll.staleAfterMs,
-          jitter: config.poll.jitter,
-          ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
-          logger: logger.child({ cluster: cluster.name }),
-          onSnapshot: (raw, previous) => {
-            const snapshot = hooks.decorate ? hooks.decorate(raw) : raw;
-            this.snapshots[index] = snapshot;
-            const queue = this.queued[index] as {
-              snapshot: ClusterSnapshot;
-              previous: ClusterSnapshot | undefined;
-            }[];
-            queue.push({ snapshot, previous });
-            // One publication at a time per cluster, so renderings never overlap or land out of order; polls
-            // that finish meanwhile wait in the queue and only the newest of them is rendered.
-            this.published[index] ??= this.drain(index, queue);
-          },
-        }),
-      );
-    });
+    if (config.notify.webhookUrls.length > 0) {
+      this.notifier = new WebhookNotifier({
+        urls: config.notify.webhookUrls,
+        timeoutMs: config.notify.timeoutMs,
+        queueSize: config.notify.queueSize,
+        logger: logger.child({ component: 'webhook' }),
+        userAgent: `connect-sentinel/${VERSION}`,
+        onCount: (cluster, counts) =>
+          this.cache.setCluster(cluster, renderNotifications(cluster, counts), 'notifications'),
+        ...(options.webhook?.retryBaseMs === undefined ? {} : { retryBaseMs: options.webhook.retryBaseMs }),
+        ...(options.webhook?.maxAttempts === undefined ? {} : { maxAttempts: options.webhook.maxAttempts }),
+      });
+      // Zeros from the start, so an alert on increase() sees the first event.
+      for (const c of config.clusters)
+        this.cache.setCluster(
+          c.name,
+          renderNotifications(c.name, this.notifier.counts(c.name)),
+          'notifications',
+        );
+    }
+    this.clusters = config.clusters.map((c) => new ClusterPipeline(this, c, config, logger, options));
   }
 
   get url(): string {
@@ -105,25 +243,14 @@ export class Sentinel {
 
   /** Every cluster has been polled once and its metrics are on /metrics. */
   get ready(): boolean {
-    return this.config.clusters.every((c) => this.rendered.has(c.name));
+    return this.clusters.every((c) => c.rendered);
   }
 
   snapshot(cluster: string): ClusterSnapshot | undefined {
-    return this.snapshots[this.config.clusters.findIndex((c) => c.name === cluster)];
+    return this.clusters.find((c) => c.name === cluster)?.latest;
   }
 
   async start(): Promise<void> {
-    const json = new Map<string, JsonRoute>([
-      [
-        '/api/v1/status',
-        () =>
-          statusJson(
-            this.snapshots,
-            this.config.clusters.map((c) => c.name),
-          ),
-      ],
-      ...(this.hooks.json ?? []),
-    ]);
     await this.refreshProcessMetrics();
     this.server = await startHttpServer({
       ...(this.config.web.host ? { host: this.config.web.host } : {}),
@@ -131,12 +258,14 @@ export class Sentinel {
       telemetryPath: this.config.web.telemetryPath,
       metrics: this.cache,
       ready: () => this.ready,
-      json,
+      json: new Map([
+        ['/api/v1/status', () => ({ clusters: this.statusClusters })],
+        ['/api/v1/dlq', (url: URL) => ({ clusters: this.dlqClusters(url.searchParams.get('connector')) })],
+      ]),
       logger: this.logger,
-      ...(this.hooks.createServer ? { createServer: this.hooks.createServer } : {}),
-      ...(this.hooks.authorize ? { authorize: this.hooks.authorize } : {}),
+      ...(this.web ? { createServer: this.web.createServer, authorize: this.web.authorize } : {}),
     });
-    for (const p of this.pollers) p.start();
+    for (const c of this.clusters) c.poller.start();
     this.logger.info(
       {
         url: this.server.url,
@@ -152,60 +281,63 @@ export class Sentinel {
 
   /** Wait until every cluster has been polled once and its metrics are published. */
   async firstPolls(): Promise<void> {
-    await Promise.all(this.pollers.map((p) => p.snapshot ?? p.pollOnce()));
-    await Promise.all(this.published);
+    await Promise.all(this.clusters.map((c) => c.latest ?? c.poller.pollOnce()));
+    await this.published();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.pollers.map((p) => p.stop()));
-    await this.hooks.close?.().catch(() => undefined);
-    await this.server?.close();
-    await Promise.all(this.readers.map((r) => r.close().catch(() => undefined)));
-    for (const c of this.clients) c.close();
+  /** Polls every cluster now (unless a poll is running) and waits until the result is published. */
+  async pollNow(): Promise<void> {
+    await Promise.all(this.clusters.map((c) => c.poller.pollOnce()));
+    await this.published();
   }
 
-  private async drain(
-    index: number,
-    queue: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[],
-  ): Promise<void> {
-    // No await between the last look at the queue and the reset: a snapshot queued later starts a new drain.
-    for (;;) {
-      if (queue.length === 0) {
-        this.published[index] = undefined;
-        return;
+  /** Resolves once every snapshot made so far is published and the restarts decided so far were sent. */
+  async published(): Promise<void> {
+    await Promise.all(this.clusters.map((c) => c.published));
+    await Promise.all(this.clusters.map((c) => c.restarter?.idle));
+  }
+
+  private stopping: Promise<void> | undefined;
+
+  /** Stops polling, lets restarts in flight and the webhook queues finish (up to 2 s), closes the server. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.clusters.map((c) => c.close()));
+      if (this.notifier) {
+        await this.notifier.flush(2_000);
+        this.notifier.close();
       }
-      const batch = queue.splice(0);
-      await this.publish((batch[batch.length - 1] as (typeof batch)[number]).snapshot);
-      for (const { snapshot, previous } of batch) {
-        try {
-          this.hooks.onSnapshot?.(snapshot, previous);
-        } catch (err) {
-          this.logger.error({ err, cluster: snapshot.cluster }, 'snapshot consumer failed');
-        }
-      }
+      await this.server?.close();
+    })();
+    return this.stopping;
+  }
+
+  /** The status JSON, per cluster in configured order (made once per publication). */
+  private statusClusters: unknown[] = [];
+
+  /** Called by a cluster's pipeline whenever its snapshot or its restart counters change. */
+  publishJson(_changed: ClusterPipeline): void {
+    this.statusClusters = this.clusters.map((c) =>
+      c.latest ? statusJson(c.latest, c.restarts) : { name: c.name, polled: false },
+    );
+  }
+
+  private dlqClusters(only: string | null): unknown[] {
+    const out: unknown[] = [];
+    for (const c of this.clusters) {
+      const s = c.latest?.kafka?.dlqStatus;
+      if (!c.kafka || !s) continue;
+      out.push({
+        name: c.name,
+        ...s,
+        connectors: only === null ? s.connectors : s.connectors.filter((x) => x.connector === only),
+      });
     }
+    return out;
   }
 
-  private async publish(snapshot: ClusterSnapshot): Promise<void> {
-    try {
-      // Process metrics are refreshed with each poll so a scrape never renders anything.
-      // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
-      await yieldToIo();
-      await this.refreshProcessMetrics(false);
-      let renderer = this.renderers.get(snapshot.cluster);
-      if (!renderer) {
-        renderer = new ClusterRenderer();
-        this.renderers.set(snapshot.cluster, renderer);
-      }
-      this.cache.setCluster(snapshot.cluster, await renderer.renderAsync(snapshot, yieldToIo));
-      await this.cache.compressed();
-      this.rendered.add(snapshot.cluster);
-    } catch (err) {
-      this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
-    }
-  }
-
-  private async refreshProcessMetrics(assemble = true): Promise<void> {
+  /** Process metrics are refreshed with each publication so a scrape never renders anything. */
+  async refreshProcessMetrics(assemble = true): Promise<void> {
     const text = (await this.registry.metrics()).replace(/\n{2,}/g, '\n');
     this.cache.setExtra(text, assemble);
   }

@@ -25,23 +25,21 @@ async function main(): Promise<number> {
   }
   const config = parsed.config;
   const logger = createLogger(config.log.level, config.log.format);
-  const { defaultHooks } = await import('./hooks.js');
-  let hooks;
+  let sentinel: Sentinel;
   try {
-    hooks = await defaultHooks(config, logger);
+    sentinel = new Sentinel(config, logger);
   } catch (err) {
-    // The stages' own files (the web config) are configuration too: same exit status, one line per problem.
+    // The web config file is configuration too: same exit status, one line per problem.
     if (err instanceof ConfigError) {
       for (const p of err.problems) process.stderr.write(`connect-sentinel: config: ${p}\n`);
       return 2;
     }
     throw err;
   }
-  const sentinel = new Sentinel(config, logger, hooks);
   try {
     await sentinel.start();
   } catch (err) {
-    logger.fatal({ err }, 'could not start');
+    process.stderr.write(`connect-sentinel: ${err instanceof Error ? err.message : String(err)}\n`);
     await sentinel.stop().catch(() => undefined);
     return 1;
   }
@@ -50,13 +48,14 @@ async function main(): Promise<number> {
       logger.info({ signal }, 'shutting down');
       resolve();
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    // SIGHUP (a closed terminal, a supervisor) stops cleanly too rather than killing mid-request.
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(signal, () => stop(signal));
   });
+  // Requests in flight are aborted on stop; whatever still hangs does not hold the exit past 2 s.
   const hardStop = setTimeout(() => {
-    logger.error('shutdown took longer than 10 s; exiting');
+    logger.error('shutdown took longer than 2 s; exiting');
     process.exit(1);
-  }, 10_000);
+  }, 2_000);
   hardStop.unref();
   await sentinel.stop();
   logger.flush?.();

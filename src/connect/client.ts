@@ -230,8 +230,9 @@ export class ConnectClient {
           (err instanceof ConnectApiError && err.retryable) ||
           (idempotent && err instanceof ConnectTransportError && isReset(err));
         const wait = Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_MAX_MS);
-        // Retrying a POST on 5xx could restart twice; only a 409 (nothing happened) is safe to repeat.
-        const safe = idempotent || (err instanceof ConnectApiError && err.status === 409);
+        // A POST is never repeated here: on 5xx the restart may have happened, and a 409 is the restart
+        // policy's to retry (after its backoff, counted), not a loop of POSTs inside one poll.
+        const safe = idempotent;
         if (!retryable || !safe || this.now() + wait >= deadline) throw err;
         attempt++;
         await new Promise((r) => setTimeout(r, wait));

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { constants, crc32, deflateRaw } from 'node:zlib';
 import { yieldToIo } from '../yield.js';
-import { FAMILIES } from './families.js';
+import { FAMILIES, sampleFormat } from './families.js';
 import type { Fragments } from './render.js';
 import { escapeHelp, escapeLabelValue } from './text.js';
 
@@ -11,14 +11,21 @@ export interface BuildInfo {
 }
 
 /**
- * Holds the rendered exposition. Pollers hand in each cluster's fragments after a poll; the body is
+ * Holds the rendered exposition. Each publisher hands in a cluster's fragments when they change; the body is
  * assembled then, as the list of those buffers in exposition order (nothing is copied: a scrape writes the
  * list), so a scrape only writes ready buffers. The gzip of each body is made once, right after it is
  * assembled, deflating only the parts that changed (in the thread pool); in the few milliseconds until it is
  * ready `gzip` is undefined (the HTTP server makes a gzip scrape wait for it), so no scrape gets an older body.
  */
+/**
+ * Who published a cluster's fragments: its sources' snapshot, healing (restart counters) or notifications
+ * (webhook counts). Each publishes on its own schedule; none waits for or writes into another.
+ */
+export type Publisher = 'snapshot' | 'restarts' | 'notifications';
+const PUBLISHERS: readonly Publisher[] = ['snapshot', 'restarts', 'notifications'];
+
 export class ExpositionCache {
-  private readonly clusters = new Map<string, Fragments>();
+  private readonly clusters = new Map<string, Partial<Record<Publisher, Fragments>>>();
   private extra = Buffer.alloc(0);
   private body: readonly Buffer[] = [];
   private bodyLength = 0;
@@ -34,19 +41,26 @@ export class ExpositionCache {
 
   constructor(build: BuildInfo) {
     this.buildInfoLine = Buffer.from(
-      `connect_sentinel_build_info{version="${escapeLabelValue(build.version)}",` +
-        `revision="${escapeLabelValue(build.revision)}",nodejs_version="${escapeLabelValue(process.version)}"} 1\n`,
+      sampleFormat('connect_sentinel_build_info')(
+        '',
+        [
+          escapeLabelValue(build.version),
+          escapeLabelValue(build.revision),
+          escapeLabelValue(process.version),
+        ],
+        1,
+      ),
     );
     this.assemble();
   }
 
-  setCluster(cluster: string, fragments: Fragments): void {
-    this.clusters.set(cluster, fragments);
-    this.assemble();
-  }
-
-  removeCluster(cluster: string): void {
-    this.clusters.delete(cluster);
+  setCluster(cluster: string, fragments: Fragments, publisher: Publisher = 'snapshot'): void {
+    let byPublisher = this.clusters.get(cluster);
+    if (byPublisher === undefined) {
+      byPublisher = {};
+      this.clusters.set(cluster, byPublisher);
+    }
+    byPublisher[publisher] = fragments;
     this.assemble();
   }
 
@@ -137,11 +151,14 @@ export class ExpositionCache {
       }
       let any = false;
       for (const name of names) {
-        const frag = this.clusters.get(name)?.[fam.name];
-        if (frag === undefined || frag.length === 0) continue;
-        if (!any) parts.push(header);
-        any = true;
-        for (const b of frag) if (b.length > 0) parts.push(b);
+        const byPublisher = this.clusters.get(name) as Partial<Record<Publisher, Fragments>>;
+        for (const publisher of PUBLISHERS) {
+          const frag = byPublisher[publisher]?.[fam.name];
+          if (frag === undefined || frag.length === 0) continue;
+          if (!any) parts.push(header);
+          any = true;
+          for (const b of frag) if (b.length > 0) parts.push(b);
+        }
       }
     }
     if (this.extra.length > 0) parts.push(this.extra);

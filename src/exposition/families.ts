@@ -1,3 +1,5 @@
+import { formatValue } from './text.js';
+
 /**
  * Every metric family connect-sentinel exposes, in exposition order. docs/metrics.md is checked against
  * this list by a test, so a family added here without docs fails the build.
@@ -12,13 +14,13 @@ export interface FamilyDef {
   readonly perCluster: boolean;
 }
 
-const f = (
-  name: string,
+const f = <const N extends string, const L extends readonly string[]>(
+  name: N,
   type: FamilyDef['type'],
-  labels: readonly string[],
+  labels: L,
   help: string,
   perCluster = true,
-): FamilyDef => ({ name, type, labels, help, perCluster });
+) => ({ name, type, labels, help, perCluster }) satisfies FamilyDef;
 
 export const FAMILIES = [
   f('kafka_connect_up', 'gauge', [], '1 if the latest poll of the Connect REST API succeeded.'),
@@ -141,6 +143,12 @@ export const FAMILIES = [
     'Restart requests Connect refused or that failed.',
   ),
   f(
+    'connect_sentinel_restart_conflicts_total',
+    'counter',
+    ['connector'],
+    'Restart requests Connect answered 409 (rebalance or stale config); retried after the backoff.',
+  ),
+  f(
     'connect_sentinel_restart_budget_exhausted',
     'gauge',
     ['connector'],
@@ -155,3 +163,29 @@ export const FAMILIES = [
 ] as const satisfies readonly FamilyDef[];
 
 export type FamilyName = (typeof FAMILIES)[number]['name'];
+
+type Family<F extends FamilyName> = Extract<(typeof FAMILIES)[number], { name: F }>;
+
+/** One escaped value per label of the family, in the family's order (connect_cluster apart). */
+export type LabelValues<F extends FamilyName> = StringsFor<Family<F>['labels']>;
+type StringsFor<L extends readonly string[]> = { readonly [K in keyof L]: string };
+
+/**
+ * The one way a sample line is written: the label names come from the family's definition above, so a
+ * renderer cannot add, drop or misspell a label (the value tuple must match the definition's length).
+ * Values must already be escaped (escapeLabelValue); escaping once per connector is cheaper than per line.
+ */
+export function sampleFormat<F extends FamilyName>(
+  family: F,
+): (escapedCluster: string, escapedValues: LabelValues<F>, value: number) => string {
+  const def = FAMILIES.find((d) => d.name === family) as Family<F>;
+  const names: readonly string[] = def.labels;
+  const head = def.perCluster ? `${family}{connect_cluster="` : `${family}{`;
+  const mids = names.map((n, i) => (i === 0 && !def.perCluster ? `${n}="` : `",${n}="`));
+  const close = names.length === 0 && !def.perCluster ? '} ' : '"} ';
+  return (cluster, values, value) => {
+    let line = def.perCluster ? head + cluster : head;
+    for (let i = 0; i < mids.length; i++) line += (mids[i] as string) + (values[i] as string);
+    return `${line}${close}${formatValue(value)}\n`;
+  };
+}

@@ -2,26 +2,32 @@
  * Snapshot → metric text fragments: for each family, the encoded lines of one cluster. Runs once per poll,
  * never per scrape; a connector's lines are encoded again only when something they show changed.
  */
-import { errorHandling } from '../connect/error-handling.js';
+import { errorHandling, type ErrorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../connect/types.js';
+import type { RestartView } from '../state/restarts.js';
 import { taskFailures, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
-import type { FamilyName } from './families.js';
-import { escapeLabelValue as esc, formatValue } from './text.js';
+import { FAMILIES, sampleFormat, type FamilyName, type LabelValues } from './families.js';
+import { escapeLabelValue as esc } from './text.js';
 
 export type Fragments = Partial<Record<FamilyName, readonly Buffer[]>>;
+
+/** Every family's sample writer, made once from the family definitions. */
+const SAMPLE = Object.fromEntries(FAMILIES.map((d) => [d.name, sampleFormat(d.name)])) as {
+  readonly [F in FamilyName]: ReturnType<typeof sampleFormat<F>>;
+};
 
 class FragmentBuilder {
   private readonly lines = new Map<FamilyName, string[]>();
   constructor(private readonly clusterLabel: string) {}
 
-  /** `rest` is an already-escaped `,k="v"...` suffix. */
-  add(family: FamilyName, rest: string, value: number): void {
+  /** `values` are escaped label values in the family's label order. */
+  add<F extends FamilyName>(family: F, values: LabelValues<F>, value: number): void {
     let arr = this.lines.get(family);
     if (arr === undefined) {
       arr = [];
       this.lines.set(family, arr);
     }
-    arr.push(`${family}{connect_cluster="${this.clusterLabel}"${rest}} ${formatValue(value)}\n`);
+    arr.push(SAMPLE[family](this.clusterLabel, values, value));
   }
 
   build(): Fragments {
@@ -45,37 +51,71 @@ const PER_CONNECTOR = [
 type ConnectorFamily = (typeof PER_CONNECTOR)[number];
 type ConnectorLines = Record<ConnectorFamily, string>;
 
-/** Everything a connector's lines depend on; equal fingerprints give equal lines. */
-function fingerprint(c: ConnectorView, s: ClusterSnapshot): string {
-  const cfg = c.config;
-  let key =
-    `${c.state}\u0001${c.type}\u0001${c.className}\u0001${c.workerId}\u0001${s.failures.connectors.get(c.name) ?? 0}` +
-    `\u0001${cfg['errors.tolerance']}\u0001${cfg['errors.log.enable']}\u0001${cfg['errors.deadletterqueue.topic.name']}` +
-    `\u0001${cfg['errors.deadletterqueue.context.headers.enable']}\u0001${c.scoped?.instanceHere}\u0001${c.scoped?.totalTasks}`;
-  for (const t of c.tasks) {
-    key += `\u0002${t.id}\u0003${t.state}\u0003${t.workerId}\u0003${taskFailures(s.failures, c.name, t.id)}`;
-  }
-  return key;
+/**
+ * Everything a connector's lines are made of, and nothing else: `renderConnector` reads only this, and the
+ * memo key is this object serialized, so an input added for a new label is in the key by construction.
+ */
+interface ConnectorInputs {
+  readonly name: string;
+  readonly state: string;
+  readonly type: string;
+  readonly className: string;
+  readonly workerId: string;
+  readonly failures: number;
+  readonly errorHandling: ErrorHandling;
+  /** Worker scope: whether the connector instance runs here, and its tasks on all workers. */
+  readonly instanceHere: boolean;
+  readonly totalTasks: number;
+  readonly tasks: readonly {
+    readonly id: number;
+    readonly state: string;
+    readonly workerId: string;
+    readonly failures: number;
+  }[];
 }
 
-function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): ConnectorLines {
-  const cn = `,connector="${esc(c.name)}"`;
-  const line = (family: ConnectorFamily, rest: string, v: number): string =>
-    `${family}{connect_cluster="${cl}"${rest}} ${formatValue(v)}\n`;
+function inputsOf(c: ConnectorView, s: ClusterSnapshot): ConnectorInputs {
+  return {
+    name: c.name,
+    state: c.state,
+    type: c.type,
+    className: c.className,
+    workerId: c.workerId,
+    failures: s.failures.connectors.get(c.name) ?? 0,
+    errorHandling: errorHandling(c),
+    instanceHere: c.scoped?.instanceHere ?? true,
+    totalTasks: c.scoped?.totalTasks ?? c.tasks.length,
+    tasks: c.tasks.map((t) => ({
+      id: t.id,
+      state: t.state,
+      workerId: t.workerId,
+      failures: taskFailures(s.failures, c.name, t.id),
+    })),
+  };
+}
+
+/** The memo key: every input, in a fixed order; equal keys give equal lines. */
+function keyOf(i: ConnectorInputs): string {
+  // JSON keeps the structure unambiguous whatever the names hold; inputs are small (no traces, no config).
+  return JSON.stringify(i);
+}
+
+function renderConnector(cl: string, c: ConnectorInputs): ConnectorLines {
+  const cn = esc(c.name);
   let taskState = '';
   let taskInfo = '';
   let taskFailureLines = '';
   for (const t of c.tasks) {
-    const tn = `${cn},task="${t.id}"`;
+    const id = String(t.id);
     let known = false;
     for (const state of TASK_STATES) {
       const on = t.state === state;
       known ||= on;
-      taskState += line('kafka_connect_task_state', `${tn},state="${state}"`, on ? 1 : 0);
+      taskState += SAMPLE.kafka_connect_task_state(cl, [cn, id, state], on ? 1 : 0);
     }
-    if (!known) taskState += line('kafka_connect_task_state', `${tn},state="${esc(t.state)}"`, 1);
-    taskInfo += line('kafka_connect_task_info', `${tn},worker_id="${esc(t.workerId)}"`, 1);
-    taskFailureLines += line('kafka_connect_task_failures_total', tn, taskFailures(s.failures, c.name, t.id));
+    if (!known) taskState += SAMPLE.kafka_connect_task_state(cl, [cn, id, esc(t.state)], 1);
+    taskInfo += SAMPLE.kafka_connect_task_info(cl, [cn, id, esc(t.workerId)], 1);
+    taskFailureLines += SAMPLE.kafka_connect_task_failures_total(cl, [cn, id], t.failures);
   }
   const out: ConnectorLines = {
     kafka_connect_connector_info: '',
@@ -89,44 +129,31 @@ function renderConnector(cl: string, c: ConnectorView, s: ClusterSnapshot): Conn
   };
   // Worker scope: the sidecar of the worker running the connector instance publishes its connector-level
   // series; the others publish only their tasks, so sums over sidecars count each connector once.
-  if (c.scoped?.instanceHere === false) return out;
-  out.kafka_connect_connector_info = line(
-    'kafka_connect_connector_info',
-    `${cn},connector_type="${c.type}",connector_class="${esc(c.className)}",worker_id="${esc(c.workerId)}"`,
+  if (!c.instanceHere) return out;
+  out.kafka_connect_connector_info = SAMPLE.kafka_connect_connector_info(
+    cl,
+    [cn, c.type, esc(c.className), esc(c.workerId)],
     1,
   );
   let known = false;
   for (const state of CONNECTOR_STATES) {
     const on = c.state === state;
     known ||= on;
-    out.kafka_connect_connector_state += line(
-      'kafka_connect_connector_state',
-      `${cn},state="${state}"`,
-      on ? 1 : 0,
-    );
+    out.kafka_connect_connector_state += SAMPLE.kafka_connect_connector_state(cl, [cn, state], on ? 1 : 0);
   }
   // A state this version does not know (a newer worker) is shown as reported rather than hidden.
   if (!known)
-    out.kafka_connect_connector_state += line(
-      'kafka_connect_connector_state',
-      `${cn},state="${esc(c.state)}"`,
-      1,
-    );
-  out.kafka_connect_connector_tasks = line(
-    'kafka_connect_connector_tasks',
-    cn,
-    c.scoped?.totalTasks ?? c.tasks.length,
+    out.kafka_connect_connector_state += SAMPLE.kafka_connect_connector_state(cl, [cn, esc(c.state)], 1);
+  out.kafka_connect_connector_tasks = SAMPLE.kafka_connect_connector_tasks(cl, [cn], c.totalTasks);
+  out.kafka_connect_connector_failures_total = SAMPLE.kafka_connect_connector_failures_total(
+    cl,
+    [cn],
+    c.failures,
   );
-  out.kafka_connect_connector_failures_total = line(
-    'kafka_connect_connector_failures_total',
-    cn,
-    s.failures.connectors.get(c.name) ?? 0,
-  );
-  const eh = errorHandling(c);
-  out.kafka_connect_connector_error_handling_info = line(
-    'kafka_connect_connector_error_handling_info',
-    `${cn},errors_tolerance="${esc(eh.tolerance)}",errors_log_enable="${eh.logEnable}",` +
-      `dlq_topic="${esc(eh.dlqTopic)}",dlq_context_headers="${eh.dlqContextHeaders}"`,
+  const eh = c.errorHandling;
+  out.kafka_connect_connector_error_handling_info = SAMPLE.kafka_connect_connector_error_handling_info(
+    cl,
+    [cn, esc(eh.tolerance), String(eh.logEnable), esc(eh.dlqTopic), String(eh.dlqContextHeaders)],
     1,
   );
   return out;
@@ -248,13 +275,14 @@ export class ClusterRenderer {
       return built;
     };
     for (const c of s.connect.connectors) {
-      const key = fingerprint(c, s);
+      const inputs = inputsOf(c, s);
+      const key = keyOf(inputs);
       const old = this.memo.get(c.name);
       if (old?.key === key) {
         memo.set(c.name, old);
         entries.push(old);
       } else {
-        entries.push({ key, text: renderConnector(cl, c, s) });
+        entries.push({ key, text: renderConnector(cl, inputs) });
         changed = true;
         this.rendered++;
       }
@@ -321,86 +349,76 @@ export function renderCluster(s: ClusterSnapshot): Fragments {
   return new ClusterRenderer().render(s);
 }
 
-/** Everything that is not per connector: health, version, Kafka-derived and restart series. */
+/** Everything that is not per connector: health, version and the Kafka-derived series. */
 function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
   const connect = s.connect;
-  b.add('kafka_connect_up', '', connect.up ? 1 : 0);
+  b.add('kafka_connect_up', [], connect.up ? 1 : 0);
   renderHealth(b, 'connect', connect);
   if (connect.info) {
     const i = connect.info;
-    b.add(
-      'kafka_connect_info',
-      `,version="${esc(i.version)}",commit="${esc(i.commit)}",kafka_cluster_id="${esc(i.kafkaClusterId)}"`,
-      1,
-    );
+    b.add('kafka_connect_info', [esc(i.version), esc(i.commit), esc(i.kafkaClusterId)], 1);
   }
 
   const kafka = s.kafka;
   if (kafka) {
-    b.add('kafka_connect_kafka_up', '', kafka.up ? 1 : 0);
+    b.add('kafka_connect_kafka_up', [], kafka.up ? 1 : 0);
     renderHealth(b, 'kafka', kafka);
     for (const d of kafka.dlq) {
-      const l = `,connector="${esc(d.connector)}",topic="${esc(d.topic)}"`;
+      const l = [esc(d.connector), esc(d.topic)] as const;
       b.add('kafka_connect_dlq_records', l, d.records);
       b.add('kafka_connect_dlq_records_written_total', l, d.written);
     }
     for (const e of kafka.dlqErrors) {
       b.add(
         'kafka_connect_dlq_errors_total',
-        `,connector="${esc(e.connector)}",topic="${esc(e.topic)}",stage="${esc(e.stage)}",exception_class="${esc(e.exceptionClass)}"`,
+        [esc(e.connector), esc(e.topic), esc(e.stage), esc(e.exceptionClass)],
         e.count,
       );
     }
     for (const d of kafka.dlqLast) {
       b.add(
         'kafka_connect_dlq_last_record_timestamp_seconds',
-        `,connector="${esc(d.connector)}",topic="${esc(d.topic)}"`,
+        [esc(d.connector), esc(d.topic)],
         d.timestampSeconds,
       );
     }
     for (const g of kafka.lag) {
-      const l = `,connector="${esc(g.connector)}",topic="${esc(g.topic)}"`;
+      const l = [esc(g.connector), esc(g.topic)] as const;
       b.add('kafka_connect_sink_lag_records', l, g.lag);
       b.add('kafka_connect_sink_committed_offsets_total', l, g.committed);
     }
   }
-
-  renderNotifications(b, s);
-  const r = s.restarts;
-  if (r) {
-    for (const [connector, n] of r.attempts) {
-      b.add('connect_sentinel_restart_attempts_total', `,connector="${esc(connector)}"`, n);
-    }
-    for (const connector of new Set([...r.attempts.keys(), ...r.failures.keys()])) {
-      b.add(
-        'connect_sentinel_restart_failures_total',
-        `,connector="${esc(connector)}"`,
-        r.failures.get(connector) ?? 0,
-      );
-    }
-    for (const connector of r.attempts.keys()) {
-      b.add(
-        'connect_sentinel_restart_budget_exhausted',
-        `,connector="${esc(connector)}"`,
-        r.budgetExhausted.has(connector) ? 1 : 0,
-      );
-    }
-  }
-}
-
-function renderNotifications(b: FragmentBuilder, s: ClusterSnapshot): void {
-  const n = s.notifications;
-  if (!n) return;
-  b.add('connect_sentinel_notifications_total', ',outcome="delivered"', n.delivered);
-  b.add('connect_sentinel_notifications_total', ',outcome="failed"', n.failed);
-  b.add('connect_sentinel_notifications_total', ',outcome="dropped"', n.dropped);
 }
 
 function renderHealth(b: FragmentBuilder, source: 'connect' | 'kafka', h: SourceHealth): void {
-  const l = `,source="${source}"`;
-  b.add('connect_sentinel_poll_duration_seconds', l, h.durationSeconds);
-  b.add('connect_sentinel_poll_errors_total', l, h.errorsTotal);
+  b.add('connect_sentinel_poll_duration_seconds', [source], h.durationSeconds);
+  b.add('connect_sentinel_poll_errors_total', [source], h.errorsTotal);
   if (h.lastSuccessAt !== undefined) {
-    b.add('connect_sentinel_last_successful_poll_timestamp_seconds', l, h.lastSuccessAt / 1000);
+    b.add('connect_sentinel_last_successful_poll_timestamp_seconds', [source], h.lastSuccessAt / 1000);
   }
+}
+
+/** Healing's own series for one cluster, published whenever its counters change. */
+export function renderRestarts(cluster: string, r: RestartView): Fragments {
+  const b = new FragmentBuilder(esc(cluster));
+  for (const [connector, n] of r.attempts) {
+    const cn = esc(connector);
+    b.add('connect_sentinel_restart_attempts_total', [cn], n);
+    b.add('connect_sentinel_restart_failures_total', [cn], r.failures.get(connector) ?? 0);
+    b.add('connect_sentinel_restart_conflicts_total', [cn], r.conflicts.get(connector) ?? 0);
+    b.add('connect_sentinel_restart_budget_exhausted', [cn], r.budgetExhausted.has(connector) ? 1 : 0);
+  }
+  return b.build();
+}
+
+/** What became of one cluster's webhook notifications, published whenever a count changes. */
+export function renderNotifications(
+  cluster: string,
+  n: { readonly delivered: number; readonly failed: number; readonly dropped: number },
+): Fragments {
+  const b = new FragmentBuilder(esc(cluster));
+  b.add('connect_sentinel_notifications_total', ['delivered'], n.delivered);
+  b.add('connect_sentinel_notifications_total', ['failed'], n.failed);
+  b.add('connect_sentinel_notifications_total', ['dropped'], n.dropped);
+  return b.build();
 }

@@ -18,15 +18,3 @@ export function formatValue(v: number): string {
   if (v === -Infinity) return '-Inf';
   return String(v);
 }
-
-/** `{a="x",b="y"}` from label pairs; names are ours and need no escaping. */
-export function labelSet(pairs: readonly (readonly [string, string])[]): string {
-  if (pairs.length === 0) return '';
-  let s = '{';
-  for (let i = 0; i < pairs.length; i++) {
-    const [k, v] = pairs[i] as readonly [string, string];
-    if (i > 0) s += ',';
-    s += `${k}="${escapeLabelValue(v)}"`;
-  }
-  return `${s}}`;
-}

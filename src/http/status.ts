@@ -1,19 +1,17 @@
 /** Snapshot → the JSON of /api/v1/status. Pure. */
 import { errorHandling } from '../connect/error-handling.js';
+import type { RestartView } from '../state/restarts.js';
 import { taskFailures, type ClusterSnapshot } from '../state/snapshot.js';
 
 function iso(ms: number | undefined): string | null {
   return ms === undefined ? null : new Date(ms).toISOString();
 }
 
-export function statusJson(
-  snapshots: readonly (ClusterSnapshot | undefined)[],
-  names: readonly string[],
-): unknown {
-  return {
-    clusters: names.map((name, i) => {
-      const s = snapshots[i];
-      if (!s) return { name, polled: false };
+/** One cluster's entry of /api/v1/status, from its latest snapshot and healing's latest counters. */
+export function statusJson(s: ClusterSnapshot, restarts: RestartView | undefined): unknown {
+  const name = s.cluster;
+  {
+    {
       const c = s.connect;
       const lagByConnector = new Map<string, { topic: string; lag: number; committed: number }[]>();
       for (const l of s.kafka?.lag ?? []) {
@@ -68,15 +66,15 @@ export function statusJson(
           })),
           dlq: dlqByConnector.get(con.name) ?? [],
           lag: lagByConnector.get(con.name) ?? [],
-          restart: s.restarts
+          restart: restarts
             ? {
-                attempts: s.restarts.attempts.get(con.name) ?? 0,
-                failures: s.restarts.failures.get(con.name) ?? 0,
-                budgetExhausted: s.restarts.budgetExhausted.has(con.name),
+                attempts: restarts.attempts.get(con.name) ?? 0,
+                failures: restarts.failures.get(con.name) ?? 0,
+                budgetExhausted: restarts.budgetExhausted.has(con.name),
               }
             : null,
         })),
       };
-    }),
-  };
+    }
+  }
 }

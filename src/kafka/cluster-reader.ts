@@ -6,12 +6,13 @@
 import type { ClusterConfig, Config } from '../config/schema.js';
 import type { ConnectorView } from '../connect/types.js';
 import type { Logger } from '../log.js';
+import type { DlqStatus } from '../state/dlq.js';
 import type { DlqTopicView, SinkLagView } from '../state/snapshot.js';
 import { kafkaClientConfig } from './client-config.js';
 import { KafkaConnection, type KafkaSource, type TopicLayout } from './connection.js';
 import { connectorsByDlqTopic, dlqTargets, sinkPlans, type DlqTarget } from './discovery.js';
 import { DlqFollower, type FollowResult } from './dlq-follower.js';
-import { DlqTally, type RecentRecord, type TallyOptions } from './dlq-tally.js';
+import { DlqTally, type TallyOptions } from './dlq-tally.js';
 import { dlqView, lagView, topicLag } from './lag.js';
 import type { KafkaData, KafkaReader } from './reader.js';
 
@@ -23,37 +24,10 @@ export interface ClusterReaderOptions extends TallyOptions {
   readonly now?: () => number;
 }
 
-export interface DlqConnectorStatus {
-  readonly connector: string;
-  readonly topic: string;
-  readonly contextHeaders: boolean;
-  /** Records retained / ever written, when the topic could be read this poll. */
-  readonly records: number | null;
-  readonly written: number | null;
-  /** Why the topic's offsets are missing (e.g. it does not exist yet: Connect creates it when a task starts). */
-  readonly problem: string | null;
-  /** The connector's last errant records, newest first. */
-  readonly recent: readonly RecentRecord[];
-}
-
-export interface DlqStatus {
-  readonly connectors: readonly DlqConnectorStatus[];
-  readonly reader: {
-    readonly caughtUp: boolean;
-    readonly error: string | null;
-    /** Records whose connector header named a connector not configured with their topic. */
-    readonly unattributed: number;
-  };
-}
-
 export class ClusterKafkaReader implements KafkaReader {
   private readonly tally: DlqTally;
   private readonly follower: DlqFollower;
   private readonly now: () => number;
-  private lastTargets: readonly DlqTarget[] = [];
-  private lastDlq = new Map<string, DlqTopicView>();
-  private lastProblems = new Map<string, string>();
-  private lastFollow: FollowResult | undefined;
   private reportedProblems = '';
 
   constructor(
@@ -133,38 +107,44 @@ export class ClusterKafkaReader implements KafkaReader {
     if (follow.error) problems.set('dlq reader', follow.error);
     this.tally.retain(new Set(targets.map((t) => `${t.connector}\u0000${t.topic}`)));
 
-    this.lastTargets = targets;
-    this.lastDlq = dlqByKey;
-    this.lastProblems = problems;
-    this.lastFollow = follow;
     this.report(problems);
-    return { dlq, dlqErrors: this.tally.counts(), dlqLast: this.tally.newest(), lag };
+    return {
+      dlq,
+      dlqErrors: this.tally.counts(),
+      dlqLast: this.tally.newest(),
+      lag,
+      dlqStatus: this.dlqStatus(targets, dlqByKey, problems, follow),
+    };
   }
 
   async close(): Promise<void> {
     await this.connection.close();
   }
 
-  /** What /api/v1/dlq shows for this cluster. */
-  dlqStatus(): DlqStatus {
+  /** What /api/v1/dlq shows for this cluster after this poll. */
+  private dlqStatus(
+    targets: readonly DlqTarget[],
+    dlqByKey: ReadonlyMap<string, DlqTopicView>,
+    problems: ReadonlyMap<string, string>,
+    follow: FollowResult,
+  ): DlqStatus {
     const recent = this.tally.recent();
     return {
-      connectors: this.lastTargets.map((t) => {
-        const v = this.lastDlq.get(`${t.connector}\u0000${t.topic}`);
+      connectors: targets.map((t) => {
+        const v = dlqByKey.get(`${t.connector}\u0000${t.topic}`);
         return {
           connector: t.connector,
           topic: t.topic,
           contextHeaders: t.contextHeaders,
           records: v?.records ?? null,
           written: v?.written ?? null,
-          problem:
-            this.lastProblems.get(`dlq ${t.topic}`) ?? this.lastProblems.get(`offsets ${t.topic}`) ?? null,
+          problem: problems.get(`dlq ${t.topic}`) ?? problems.get(`offsets ${t.topic}`) ?? null,
           recent: recent.get(t.connector)?.filter((r) => r.topic === t.topic) ?? [],
         };
       }),
       reader: {
-        caughtUp: this.lastFollow?.caughtUp ?? false,
-        error: this.lastFollow?.error ?? null,
+        caughtUp: follow.caughtUp,
+        error: follow.error ?? null,
         unattributed: this.tally.unattributed,
       },
     };
@@ -236,7 +216,7 @@ export class ClusterKafkaReader implements KafkaReader {
   }
 }
 
-/** The `kafkaReader` hook: a reader for a cluster with Kafka settings, undefined otherwise. */
+/** The Kafka reader of a cluster with Kafka settings; undefined for a cluster without. */
 export function createKafkaReader(
   cluster: ClusterConfig,
   config: Config,

@@ -4,8 +4,11 @@
  * Pure. Header values are UTF-8 text; numbers are decimal text.
  */
 
-/** Connect's `Stage` enum (unchanged from 2.0 to 4.x), in declaration order. */
-export const STAGES = [
+/**
+ * Connect's `Stage` enum (unchanged from 2.0 to 4.x). Any other value is "unknown": the header is written by
+ * whoever can produce to the topic, and each distinct value would be a new series.
+ */
+const STAGES: ReadonlySet<string> = new Set([
   'TASK_POLL',
   'TASK_PUT',
   'TRANSFORMATION',
@@ -14,7 +17,7 @@ export const STAGES = [
   'HEADER_CONVERTER',
   'KAFKA_PRODUCE',
   'KAFKA_CONSUME',
-] as const;
+]);
 
 export const UNKNOWN = 'unknown';
 export const OTHER = 'other';
@@ -68,7 +71,6 @@ const MESSAGE_LIMIT = 1024;
 const STACKTRACE_LIMIT = 2048;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const JAVA_CLASS = /^[\p{L}_$][\p{L}\p{N}_$]*(?:\.[\p{L}_$][\p{L}\p{N}_$]*)*$/u;
-const STAGE_LIKE = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /** The last value of a header as text; undefined when absent, null or not UTF-8. */
 export function headerText(headers: Headers, name: string): string | undefined {
@@ -108,8 +110,7 @@ export function parseContext(headers: Headers): ErrantContext {
   const trace = headerText(headers, HEADER.stacktrace);
   return {
     hasContext: true,
-    // A stage name this version does not know (a newer worker) is kept when it looks like one.
-    stage: stageText && STAGE_LIKE.test(stageText) ? stageText : UNKNOWN,
+    stage: stageText !== undefined && STAGES.has(stageText) ? stageText : UNKNOWN,
     exceptionClass: classText && classText.length <= 256 && JAVA_CLASS.test(classText) ? classText : UNKNOWN,
     ...(message !== undefined ? { exceptionMessage: cut(message, MESSAGE_LIMIT) } : {}),
     ...(executing && JAVA_CLASS.test(executing) ? { executingClass: executing } : {}),

@@ -3,6 +3,7 @@
  * newest record timestamp per (connector, topic), and the last N errant records per connector. Memory is
  * bounded by the connectors and their caps, never by the size of a DLQ. No I/O.
  */
+import type { RecentRecord } from '../state/dlq.js';
 import type { DlqErrorCount, DlqLastRecord } from '../state/snapshot.js';
 import type { DlqTarget } from './discovery.js';
 import {
@@ -22,22 +23,6 @@ export interface TallyOptions {
   readonly showPayload: boolean;
   /** Bytes of key and value kept when showPayload is on. */
   readonly payloadLimit: number;
-}
-
-export interface RecentRecord {
-  readonly topic: string;
-  readonly partition: number;
-  readonly offset: number;
-  readonly timestamp: string | null;
-  readonly stage: string;
-  readonly exceptionClass: string;
-  readonly exceptionMessage: string | null;
-  readonly executingClass: string | null;
-  readonly taskId: number | null;
-  readonly original: ErrantContext['original'] | null;
-  readonly stacktrace: string | null;
-  readonly key?: ReturnType<typeof payloadJson>;
-  readonly value?: ReturnType<typeof payloadJson>;
 }
 
 /**

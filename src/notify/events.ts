@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ConnectorView } from '../connect/types.js';
-import type { RestartEvent } from '../restarter/restarter.js';
+import type { RestartEvent } from '../state/restarts.js';
 import { taskKey } from '../state/snapshot.js';
 import { diffStates } from '../state/transitions.js';
 
@@ -125,7 +125,6 @@ export function restartNotification(
 ): Notification {
   const c = e.connector;
   const trace = c.trace ?? c.tasks.find((t) => t.state === 'FAILED' && t.trace !== undefined)?.trace;
-  const tasks = e.kind === 'restarted' ? e.action.tasks : e.decision.tasks;
   return {
     version: 1,
     id: id(),
@@ -138,10 +137,10 @@ export function restartNotification(
     trace: traceHead(trace),
     time: new Date(e.at).toISOString(),
     restart: {
-      attempt: e.kind === 'restarted' ? e.action.attempt : e.decision.attempt,
+      attempt: e.attempt,
       maxAttempts,
-      tasks,
-      nextAllowedAt: e.kind === 'restarted' ? new Date(e.action.nextAllowedAt).toISOString() : null,
+      tasks: e.tasks,
+      nextAllowedAt: e.nextAllowedAt === null ? null : new Date(e.nextAllowedAt).toISOString(),
       dryRun: e.dryRun,
     },
   };

@@ -18,6 +18,8 @@ export interface WebhookNotifierOptions {
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
   readonly userAgent?: string;
+  /** A cluster's counts changed (an event delivered, failed or dropped): its series are published at once. */
+  readonly onCount?: (cluster: string, counts: Readonly<NotificationCounts>) => void;
 }
 
 export const WEBHOOK_DEFAULTS = { maxAttempts: 5, retryBaseMs: 1_000, retryMaxMs: 30_000 } as const;
@@ -44,7 +46,10 @@ export class WebhookNotifier {
   private readonly targets: WebhookTarget[];
   private readonly byCluster = new Map<string, NotificationCounts>();
 
+  private readonly onCount: WebhookNotifierOptions['onCount'];
+
   constructor(opts: WebhookNotifierOptions) {
+    this.onCount = opts.onCount;
     this.targets = opts.urls.map(
       (url) => new WebhookTarget(url, opts, (n, outcome) => this.count(n, outcome)),
     );
@@ -62,6 +67,7 @@ export class WebhookNotifier {
       this.byCluster.set(n.cluster, c);
     }
     c[outcome]++;
+    this.onCount?.(n.cluster, c);
   }
 
   /** Queues the event for every receiver and returns at once. */

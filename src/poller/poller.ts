@@ -235,6 +235,9 @@ export class ClusterPoller {
         dlqErrors: keep ? good.dlqErrors : [],
         dlqLast: keep ? good.dlqLast : [],
         lag: keep ? good.lag : [],
+        dlqStatus: keep
+          ? good.dlqStatus
+          : { connectors: [], reader: { caughtUp: false, error: message, unattributed: 0 } },
       };
     }
   }

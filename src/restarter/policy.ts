@@ -215,32 +215,6 @@ export function decideRestarts(
   return { actions, decisions, history: next };
 }
 
-/**
- * Gives back the attempt of an action Connect did not take (409 during a rebalance): the connector is retried
- * on the next poll and the budget is as it was. `before` is the history entry the action was decided from.
- */
-export function revertAttempt(
-  history: RestartHistory,
-  action: RestartAction,
-  before: ConnectorHistory | undefined,
-): RestartHistory {
-  const current = history.get(action.connector);
-  // Only undo our own attempt; a later decision (or the connector's removal) wins.
-  if (current?.attempts !== action.attempt) return history;
-  const next = new Map(history);
-  if (before === undefined || (before.attempts === 0 && !before.exhausted)) next.delete(action.connector);
-  else next.set(action.connector, before);
-  return next;
-}
-
-/** Forgets a connector (Connect answered 404: it is gone). */
-export function forgetConnector(history: RestartHistory, connector: string): RestartHistory {
-  if (!history.has(connector)) return history;
-  const next = new Map(history);
-  next.delete(connector);
-  return next;
-}
-
 function withoutHealthy(h: ConnectorHistory): ConnectorHistory {
   if (h.healthySince === undefined) return h;
   return {

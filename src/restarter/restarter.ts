@@ -7,12 +7,11 @@ import type { ConnectClient } from '../connect/client.js';
 import { ConnectApiError } from '../connect/errors.js';
 import type { ConnectorView } from '../connect/types.js';
 import type { Logger } from '../log.js';
-import type { ClusterSnapshot, RestartView } from '../state/snapshot.js';
+import type { RestartEvent, RestartView } from '../state/restarts.js';
+import type { ClusterSnapshot } from '../state/snapshot.js';
 import {
   decideRestarts,
-  forgetConnector,
   isIncluded,
-  revertAttempt,
   type Decision,
   type RestartAction,
   type RestartHistory,
@@ -22,29 +21,14 @@ import {
  * What became of one restart action.
  * - accepted: Connect took the restart (202, or 204 plus the task restarts on workers without KIP-745).
  * - dry_run: nothing was sent.
- * - conflict: 409 (rebalance, stale config): retried on the next poll, no budget used, not a failure.
- * - gone: 404 for the connector: it was deleted meanwhile; its history is dropped.
- * - failed: any other error; counted in restart_failures_total and the attempt is used.
+ * - conflict: 409 (rebalance, stale config): counted in restart_conflicts_total, not a failure; the attempt
+ *   keeps its place in the backoff, so a worker that answers 409 forever gets one request per backoff step,
+ *   not one per poll.
+ * - failed: any other error, a 404 included (a connector that is gone is forgotten when the next poll no
+ *   longer lists it; one still listed keeps its history, so a 404 cannot reset the budget); counted in
+ *   restart_failures_total and the attempt is used.
  */
-export type RestartOutcome = 'accepted' | 'dry_run' | 'conflict' | 'gone' | 'failed';
-
-export type RestartEvent =
-  | {
-      readonly kind: 'restarted';
-      readonly cluster: string;
-      readonly connector: ConnectorView;
-      readonly action: RestartAction;
-      readonly dryRun: boolean;
-      readonly at: number;
-    }
-  | {
-      readonly kind: 'exhausted';
-      readonly cluster: string;
-      readonly connector: ConnectorView;
-      readonly decision: Extract<Decision, { kind: 'exhausted' }>;
-      readonly dryRun: boolean;
-      readonly at: number;
-    };
+export type RestartOutcome = 'accepted' | 'dry_run' | 'conflict' | 'failed';
 
 export type RestartClient = Pick<ConnectClient, 'restartConnector' | 'restartTask'>;
 
@@ -60,12 +44,17 @@ export interface RestarterOptions {
   readonly now?: () => number;
   /** Restarts Connect accepted (or that dry-run would have made) and budgets that ran out. Must not throw. */
   readonly onEvent?: (event: RestartEvent) => void;
+  /** The counters changed (a decision, an answer): healing publishes them at once, not with the next poll. */
+  readonly onView?: (view: RestartView) => void;
 }
 
 export class Restarter {
   private history: RestartHistory = new Map();
   private readonly attempts = new Map<string, number>();
   private readonly failures = new Map<string, number>();
+  private readonly conflicts = new Map<string, number>();
+  /** The included connectors of the latest snapshot: the view has a 0 for each until it is restarted. */
+  private included: readonly string[] = [];
   private running: Promise<void> | undefined;
   /** The worker answered 204 to a KIP-745 restart: it ignores the query, so tasks are restarted one by one. */
   private legacy = false;
@@ -81,18 +70,19 @@ export class Restarter {
     });
   }
 
-  /** The counters for the metrics: every included connector of the snapshot, 0 until it was restarted. */
-  view(snapshot: ClusterSnapshot): RestartView {
+  /** The counters for the metrics: every included connector of the latest snapshot, 0 until it was restarted. */
+  view(): RestartView {
     const attempts = new Map<string, number>();
     const failures = new Map<string, number>();
+    const conflicts = new Map<string, number>();
     const budgetExhausted = new Set<string>();
-    for (const c of snapshot.connect.connectors) {
-      if (!isIncluded(c.name, this.opts.config)) continue;
-      attempts.set(c.name, this.attempts.get(c.name) ?? 0);
-      failures.set(c.name, this.failures.get(c.name) ?? 0);
-      if (this.history.get(c.name)?.exhausted) budgetExhausted.add(c.name);
+    for (const name of this.included) {
+      attempts.set(name, this.attempts.get(name) ?? 0);
+      failures.set(name, this.failures.get(name) ?? 0);
+      conflicts.set(name, this.conflicts.get(name) ?? 0);
+      if (this.history.get(name)?.exhausted) budgetExhausted.add(name);
     }
-    return { attempts, failures, budgetExhausted };
+    return { attempts, failures, conflicts, budgetExhausted };
   }
 
   /** The restarts still being sent, if any (tests and shutdown wait on it). */
@@ -113,8 +103,9 @@ export class Restarter {
     }
     const connectors = snapshot.connect.connectors;
     const present = new Set(connectors.map((c) => c.name));
-    for (const name of [...this.attempts.keys()]) if (!present.has(name)) this.attempts.delete(name);
-    for (const name of [...this.failures.keys()]) if (!present.has(name)) this.failures.delete(name);
+    for (const counts of [this.attempts, this.failures, this.conflicts])
+      for (const name of [...counts.keys()]) if (!present.has(name)) counts.delete(name);
+    this.included = connectors.filter((c) => isIncluded(c.name, this.opts.config)).map((c) => c.name);
 
     const now = this.now();
     const before = this.history;
@@ -128,15 +119,7 @@ export class Restarter {
       for (const a of result.actions) {
         this.count(this.attempts, a.connector);
         const view = byName.get(a.connector);
-        if (view)
-          this.emit({
-            kind: 'restarted',
-            cluster: this.opts.cluster,
-            connector: view,
-            action: a,
-            dryRun,
-            at: now,
-          });
+        if (view) this.emit(restarted(this.opts.cluster, view, a, true, now));
       }
     }
     for (const d of result.decisions) {
@@ -146,24 +129,26 @@ export class Restarter {
           kind: 'exhausted',
           cluster: this.opts.cluster,
           connector: view,
-          decision: d,
+          attempt: d.attempt,
+          tasks: d.tasks,
+          nextAllowedAt: null,
           dryRun,
           at: now,
         });
       }
     }
     if (!dryRun && result.actions.length > 0) {
-      const run = this.executeAll(result.actions, before, byName).finally(() => {
+      const run = this.executeAll(result.actions, byName).finally(() => {
         this.running = undefined;
       });
       this.running = run;
     }
+    this.publish();
     return result.decisions;
   }
 
   private async executeAll(
     actions: readonly RestartAction[],
-    before: RestartHistory,
     byName: ReadonlyMap<string, ConnectorView>,
   ): Promise<void> {
     let next = 0;
@@ -178,45 +163,38 @@ export class Restarter {
           this.log.error({ err, connector: action.connector }, 'restart failed unexpectedly');
           outcome = 'failed';
         }
-        this.settle(action, outcome, before, byName.get(action.connector));
+        this.settle(action, outcome, byName.get(action.connector));
+        this.publish();
       }
     };
     const concurrency = Math.max(1, Math.min(this.opts.concurrency ?? 4, actions.length));
     await Promise.all(Array.from({ length: concurrency }, worker));
   }
 
-  private settle(
-    action: RestartAction,
-    outcome: RestartOutcome,
-    before: RestartHistory,
-    view: ConnectorView | undefined,
-  ): void {
+  private settle(action: RestartAction, outcome: RestartOutcome, view: ConnectorView | undefined): void {
     switch (outcome) {
       case 'accepted':
         this.count(this.attempts, action.connector);
-        if (view) {
-          this.emit({
-            kind: 'restarted',
-            cluster: this.opts.cluster,
-            connector: view,
-            action,
-            dryRun: false,
-            at: this.now(),
-          });
-        }
+        if (view) this.emit(restarted(this.opts.cluster, view, action, false, this.now()));
         return;
       case 'failed':
         this.count(this.attempts, action.connector);
         this.count(this.failures, action.connector);
         return;
       case 'conflict':
-        this.history = revertAttempt(this.history, action, before.get(action.connector));
-        return;
-      case 'gone':
-        this.history = forgetConnector(this.history, action.connector);
+        this.count(this.conflicts, action.connector);
         return;
       case 'dry_run':
         return;
+    }
+  }
+
+  private publish(): void {
+    if (!this.opts.onView) return;
+    try {
+      this.opts.onView(this.view());
+    } catch (err) {
+      this.log.error({ err }, 'restart view consumer failed');
     }
   }
 
@@ -284,13 +262,9 @@ export class Restarter {
     if (err instanceof ConnectApiError && err.status === 409) {
       this.log.warn(
         { ...fields, err: message },
-        `${what} restart refused during a rebalance (409); retrying on the next poll`,
+        `${what} restart refused during a rebalance (409); retrying after the backoff`,
       );
       return 'conflict';
-    }
-    if (err instanceof ConnectApiError && err.status === 404 && what === 'connector') {
-      this.log.info({ ...fields, err: message }, 'connector is gone; forgetting it');
-      return 'gone';
     }
     this.log.warn({ ...fields, err: message }, `${what} restart failed`);
     return 'failed';
@@ -358,6 +332,25 @@ export class Restarter {
   private count(map: Map<string, number>, connector: string): void {
     map.set(connector, (map.get(connector) ?? 0) + 1);
   }
+}
+
+function restarted(
+  cluster: string,
+  connector: ConnectorView,
+  action: RestartAction,
+  dryRun: boolean,
+  at: number,
+): RestartEvent {
+  return {
+    kind: 'restarted',
+    cluster,
+    connector,
+    attempt: action.attempt,
+    tasks: action.tasks,
+    nextAllowedAt: action.nextAllowedAt,
+    dryRun,
+    at,
+  };
 }
 
 function iso(ms: number): string {

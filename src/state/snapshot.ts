@@ -1,8 +1,9 @@
 /**
  * The immutable result of one poll of one Connect cluster. Everything downstream (exposition, status API,
- * restarter, notifications) reads snapshots only.
+ * restarter, notifications) reads snapshots only, and never writes into one.
  */
 import type { ConnectorView, ServerInfo } from '../connect/types.js';
+import type { DlqStatus } from './dlq.js';
 
 export interface SourceHealth {
   /** The latest attempt succeeded. */
@@ -67,6 +68,8 @@ export interface KafkaView extends SourceHealth {
   readonly dlqErrors: readonly DlqErrorCount[];
   readonly dlqLast: readonly DlqLastRecord[];
   readonly lag: readonly SinkLagView[];
+  /** Each DLQ's offsets, read problems and latest errant records (what /api/v1/dlq shows). */
+  readonly dlqStatus: DlqStatus;
 }
 
 export interface FailureCounters {
@@ -84,12 +87,6 @@ export function taskFailures(f: FailureCounters, connector: string, task: number
   return f.tasks.get(taskKey(connector, task)) ?? 0;
 }
 
-export interface RestartView {
-  readonly attempts: ReadonlyMap<string, number>;
-  readonly failures: ReadonlyMap<string, number>;
-  readonly budgetExhausted: ReadonlySet<string>;
-}
-
 export interface ClusterSnapshot {
   readonly cluster: string;
   /** Epoch ms when this snapshot was made. */
@@ -98,10 +95,6 @@ export interface ClusterSnapshot {
   readonly failures: FailureCounters;
   /** Present when Kafka is configured for this cluster. */
   readonly kafka?: KafkaView;
-  /** Present when the restarter is enabled for this cluster. */
-  readonly restarts?: RestartView;
-  /** What became of this cluster's webhook notifications, when a webhook is configured. */
-  readonly notifications?: { readonly delivered: number; readonly failed: number; readonly dropped: number };
 }
 
 export function taskKey(connector: string, task: number): string {

@@ -1,5 +1,5 @@
 /** Starts a real connect-sentinel in-process (config from flags, as a user gives them) for tests. */
-import { Sentinel, type SentinelHooks } from '../../src/app.js';
+import { Sentinel, type SentinelOptions } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import { parseExposition, type Sample } from './exposition.js';
@@ -39,14 +39,14 @@ export interface StatusJson {
 
 export async function startSentinel(
   argv: string[],
-  hooks: SentinelHooks = {},
+  options: SentinelOptions = {},
   env: Record<string, string> = {},
 ): Promise<TestSentinel> {
   const config = loadConfig({
     argv: ['--web.listen-address', '127.0.0.1:0', '--poll.interval', '500ms', '--poll.jitter', '0', ...argv],
     env,
   });
-  const sentinel = new Sentinel(config, silentLogger(), hooks);
+  const sentinel = new Sentinel(config, silentLogger(), options);
   await sentinel.start();
   await sentinel.firstPolls();
   const url = sentinel.url;

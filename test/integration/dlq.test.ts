@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { kafkaClientConfig } from '../../src/kafka/client-config.js';
 import { KafkaConnection } from '../../src/kafka/connection.js';
-import { kafkaHooks } from '../../src/kafka/hooks.js';
 import { samples, value, type Sample } from '../helpers/exposition.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 import '../stack/context.js';
@@ -86,10 +85,14 @@ describe('DLQ metrics on the shared stack', () => {
     ]);
     sc = { converter, smt, noHeaders, threeP, errant, tolerant };
     await waitForScenarios(worker.url, sc);
-    sentinel = await startSentinel(
-      ['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap],
-      kafkaHooks(),
-    );
+    sentinel = await startSentinel([
+      '--connect.url',
+      worker.url,
+      '--connect.name',
+      'it',
+      '--kafka.brokers',
+      stack.bootstrap,
+    ]);
     // Every scenario's DLQ holds what its poison records produce, and the reader has counted all of them.
     await sentinel.waitForMetrics(
       (m) =>
@@ -284,19 +287,16 @@ describe('the broker stopped and started again (private broker and worker)', () 
       prefix: `dlqr-${Date.now().toString(36)}`,
     });
     await waitForConnectorState(w.url, sc.name, allRunning(1), 90_000);
-    sentinel = await startSentinel(
-      [
-        '--connect.url',
-        w.url,
-        '--connect.name',
-        'priv',
-        '--kafka.brokers',
-        priv.kafka.bootstrap,
-        '--poll.timeout',
-        '2s',
-      ],
-      kafkaHooks(),
-    );
+    sentinel = await startSentinel([
+      '--connect.url',
+      w.url,
+      '--connect.name',
+      'priv',
+      '--kafka.brokers',
+      priv.kafka.bootstrap,
+      '--poll.timeout',
+      '2s',
+    ]);
     await sentinel.waitForMetrics(
       (m) => errorsOf(m, sc.name) === 2,
       60_000,

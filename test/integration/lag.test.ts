@@ -4,7 +4,6 @@
  * /api/v1/status only (plus the broker itself, to check the group the figures come from).
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { kafkaHooks } from '../../src/kafka/hooks.js';
 import { value, type Sample } from '../helpers/exposition.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 import '../stack/context.js';
@@ -75,10 +74,14 @@ describe('sink lag by connector', () => {
     });
     custom = { name: `${prefix}-custom`, topics: [customTopic], produced: 4, expect: allRunning(1) };
     await waitForScenarios(worker.url, { healthy, paused, custom, stalled });
-    sentinel = await startSentinel(
-      ['--connect.url', worker.url, '--connect.name', 'it', '--kafka.brokers', stack.bootstrap],
-      kafkaHooks(),
-    );
+    sentinel = await startSentinel([
+      '--connect.url',
+      worker.url,
+      '--connect.name',
+      'it',
+      '--kafka.brokers',
+      stack.bootstrap,
+    ]);
   });
   afterAll(async () => {
     await sentinel?.stop();

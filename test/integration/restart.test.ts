@@ -10,10 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import '../stack/context.js';
-import { loadConfig } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
 import type { Notification } from '../../src/notify/events.js';
-import { Healing } from '../../src/restarter/healing.js';
 import { samples, value, type Sample } from '../helpers/exposition.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 import {
@@ -117,16 +114,9 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-/** A Sentinel as main.ts builds it, with the healing stage (restarter + webhook) from the same flags. */
-async function startHealingSentinel(argv: string[]): Promise<{ sentinel: TestSentinel; healing: Healing }> {
-  // startSentinel adds these flags too; the config the healing stage sees is the Sentinel's.
-  const config = loadConfig({
-    argv: ['--web.listen-address', '127.0.0.1:0', '--poll.interval', '500ms', '--poll.jitter', '0', ...argv],
-    env: {},
-  });
-  const healing = new Healing({ config, logger: silentLogger(), webhook: { retryBaseMs: 100 } });
-  const sentinel = await startSentinel(argv, healing.hooks());
-  return { sentinel, healing };
+/** A Sentinel as main.ts builds it (restarter and webhook from the same flags), with fast webhook retries. */
+async function startHealingSentinel(argv: string[]): Promise<{ sentinel: TestSentinel }> {
+  return { sentinel: await startSentinel(argv, { webhook: { retryBaseMs: 100 } }) };
 }
 
 /**
@@ -176,7 +166,6 @@ describe('healing: restarts with backoff and a budget, on a real worker', () => 
   };
   let proxy: RecordingProxy;
   let receiver: Receiver;
-  let healing: Healing;
   let sentinel: TestSentinel;
   let before: Record<'paused' | 'stopped', ConnectorStatus | undefined>;
 
@@ -233,7 +222,7 @@ describe('healing: restarts with backoff and a budget, on a real worker', () => 
     fs.mkdirSync(lateDir);
     proxy = await startProxy(worker.url);
     receiver = await startReceiver();
-    ({ sentinel, healing } = await startHealingSentinel([
+    ({ sentinel } = await startHealingSentinel([
       '--connect.url',
       proxy.url,
       '--connect.name',
@@ -252,7 +241,6 @@ describe('healing: restarts with backoff and a budget, on a real worker', () => 
 
   afterAll(async () => {
     await sentinel?.stop();
-    await healing?.close();
     await proxy?.close();
     await receiver?.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -355,7 +343,8 @@ describe('healing: restarts with backoff and a budget, on a real worker', () => 
       'connect_sentinel_notifications_total{outcome="delivered"} equal to the events received',
     );
     expect([notified(m, 'failed'), notified(m, 'dropped')]).toEqual([0, 0]);
-    await healing.close(5_000);
+    // Stopping drains the restarts in flight and the webhook queue.
+    await sentinel.stop();
     expect(mine(receiver.events, names.transient)).toEqual([
       ['failed', 0, null, 'FAILED', undefined],
       ['restarted', null, 'RUNNING', null, 1],
@@ -397,7 +386,6 @@ describe('dry-run', () => {
   const prefix = `heal-dry-${run}`;
   let proxy: RecordingProxy;
   let receiver: Receiver;
-  let healing: Healing;
   let sentinel: TestSentinel;
   let name = '';
 
@@ -407,7 +395,7 @@ describe('dry-run', () => {
     await waitForConnectorState(worker.url, name, (s) => s.tasks[0]?.state === 'FAILED');
     proxy = await startProxy(worker.url);
     receiver = await startReceiver();
-    ({ sentinel, healing } = await startHealingSentinel([
+    ({ sentinel } = await startHealingSentinel([
       '--connect.url',
       proxy.url,
       '--connect.name',
@@ -427,7 +415,6 @@ describe('dry-run', () => {
 
   afterAll(async () => {
     await sentinel?.stop();
-    await healing?.close();
     await proxy?.close();
     await receiver?.close();
   });
@@ -445,7 +432,8 @@ describe('dry-run', () => {
     const after = await getStatus(worker.url, name);
     expect(after?.tasks[0]?.state).toBe('FAILED');
     expect(after?.tasks[0]?.trace).toBe(before?.tasks[0]?.trace);
-    await healing.close(5_000);
+    // Stopping drains the restarts in flight and the webhook queue.
+    await sentinel.stop();
     expect(mine(receiver.events, name)).toEqual([
       ['failed', 0, null, 'FAILED', undefined],
       ['restarted', null, 'RUNNING', null, 1],

@@ -5,7 +5,6 @@
  * over the sidecars equals what one cluster-scope sidecar publishes.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { kafkaHooks } from '../../src/kafka/hooks.js';
 import { samples, type Sample } from '../helpers/exposition.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 import '../stack/context.js';
@@ -58,13 +57,16 @@ beforeAll(async () => {
   const common = ['--connect.name', 'ws', '--kafka.brokers', stack.bootstrap];
   sidecars = await Promise.all(
     workers.map((w) =>
-      startSentinel(
-        ['--connect.url', w.url, '--connect.scope=worker', `--connect.worker-id=${w.workerId}`, ...common],
-        kafkaHooks(),
-      ),
+      startSentinel([
+        '--connect.url',
+        w.url,
+        '--connect.scope=worker',
+        `--connect.worker-id=${w.workerId}`,
+        ...common,
+      ]),
     ),
   );
-  whole = await startSentinel(['--connect.url', workers[0]!.url, ...common], kafkaHooks());
+  whole = await startSentinel(['--connect.url', workers[0]!.url, ...common]);
 });
 
 afterAll(async () => {

@@ -5,7 +5,6 @@ import bcrypt from 'bcryptjs';
 import { afterAll, expect, test } from 'vitest';
 import { Sentinel } from '../../../src/app.js';
 import { parseArgs } from '../../../src/config/load.js';
-import { defaultHooks } from '../../../src/hooks.js';
 import { silentLogger } from '../../../src/log.js';
 import { TestPki } from '../web-config/certs.js';
 
@@ -24,7 +23,7 @@ async function sentinel(extra: string[]): Promise<Sentinel> {
     env: {},
   });
   if (parsed.kind !== 'run') throw new Error('expected a run config');
-  const s = new Sentinel(parsed.config, silentLogger(), await defaultHooks(parsed.config, silentLogger()));
+  const s = new Sentinel(parsed.config, silentLogger());
   await s.start();
   return s;
 }

@@ -3,13 +3,14 @@ import { describe, expect, test } from 'vitest';
 import { parseExpanded } from '../../../src/connect/parse.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import { ExpositionCache } from '../../../src/exposition/cache.js';
-import { FAMILIES } from '../../../src/exposition/families.js';
-import { renderCluster } from '../../../src/exposition/render.js';
+import { FAMILIES, sampleFormat } from '../../../src/exposition/families.js';
+import { renderCluster, renderNotifications, renderRestarts } from '../../../src/exposition/render.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { countFailures } from '../../../src/state/transitions.js';
 import { expandedAnswer } from '../../fixtures/connectors.js';
 import { parseExposition, samples, value } from '../../helpers/exposition.js';
 import { promtoolCheckMetrics } from '../../helpers/promtool.js';
+import { NO_DLQ_STATUS } from '../../fixtures/views.js';
 
 const GOLDEN = new URL('./golden/exposition.prom', import.meta.url);
 
@@ -46,8 +47,8 @@ function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapsh
       ],
       dlqLast: [{ connector: 'file-sink', topic: 'dlq-file-sink', timestampSeconds: 1_699_999_999.5 }],
       lag: [{ connector: 'file-sink', topic: 'in', lag: 12, committed: 30 }],
+      dlqStatus: NO_DLQ_STATUS,
     },
-    restarts: { attempts: new Map([['poison-sink', 2]]), failures: new Map(), budgetExhausted: new Set() },
   };
 }
 
@@ -58,6 +59,17 @@ function fixtureText(): string {
   );
   cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
   cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1))));
+  for (const cluster of ['prod', 'staging'])
+    cache.setCluster(
+      cluster,
+      renderRestarts(cluster, {
+        attempts: new Map([['poison-sink', 2]]),
+        failures: new Map(),
+        conflicts: new Map(),
+        budgetExhausted: new Set(),
+      }),
+      'restarts',
+    );
   return cache.text.toString('utf8').replace(/nodejs_version="[^"]*"/, 'nodejs_version="vX"');
 }
 
@@ -127,22 +139,40 @@ describe('exposition', () => {
     expect(by['stopped-source']).toMatchObject({ dlq_topic: '' });
   });
 
-  test('every family in the exposition is declared, and every series carries connect_cluster', () => {
-    const declared = new Set<string>(FAMILIES.map((f) => f.name));
-    for (const s of parseExposition(fixtureText())) {
+  test("every sample carries exactly its family's declared labels, connect_cluster first", () => {
+    const declared = new Map<string, readonly string[]>(
+      FAMILIES.map((f) => [f.name, f.perCluster ? ['connect_cluster', ...f.labels] : [...f.labels]]),
+    );
+    const ours = parseExposition(fixtureText()).filter(
+      (s) => s.name.startsWith('kafka_connect_') || s.name.startsWith('connect_sentinel_'),
+    );
+    // Every family with series in the fixture: a check over an empty list would prove nothing.
+    expect(new Set(ours.map((s) => s.name)).size).toBeGreaterThan(20);
+    for (const s of ours) {
       expect(declared.has(s.name), s.name).toBe(true);
-      if (s.name !== 'connect_sentinel_build_info') expect(s.labels.connect_cluster).toBeDefined();
+      expect(Object.keys(s.labels), s.name).toEqual(declared.get(s.name));
     }
   });
 
-  test('a scrape does not re-render: the body is assembled once per update', () => {
+  test('a renderer cannot write a sample with a label its family does not declare', () => {
+    const write = sampleFormat('kafka_connect_connector_tasks');
+    expect(write('c', ['x'], 3)).toBe('kafka_connect_connector_tasks{connect_cluster="c",connector="x"} 3\n');
+    // @ts-expect-error one value too many: the family declares only `connector`.
+    expect(() => write('c', ['x', 'extra'], 3)).not.toThrow();
+    // @ts-expect-error one value missing: task_state declares connector, task and state.
+    expect(() => sampleFormat('kafka_connect_task_state')('c', ['x', '0'], 1)).not.toThrow();
+  });
+
+  test('a scrape does not re-render: the body is assembled once per update', async () => {
     const cache = new ExpositionCache({ version: 'v', revision: 'r' });
     const before = cache.assembles;
     cache.setCluster('c', renderCluster(snapshotOf('c', [])));
     const a = cache.text;
     const b = cache.text;
+    await cache.compressed();
     const g1 = cache.gzip;
     const g2 = cache.gzip;
+    expect(g1).toBeInstanceOf(Buffer);
     expect(cache.assembles).toBe(before + 1);
     expect(a).toBe(b);
     expect(g1).toBe(g2);
@@ -323,14 +353,15 @@ test('a poll where one connector of many changed rebuilds one block and reuses t
   expect(cache.text.equals(fresh.text)).toBe(true);
 });
 
-test('webhook notification counters render as connect_sentinel_notifications_total by outcome, only when a webhook is set', () => {
+test('webhook notification counters render as connect_sentinel_notifications_total by outcome, only when published', () => {
   const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
-  const withHook = {
-    ...snapshotOf('prod', connectors),
-    notifications: { delivered: 7, failed: 2, dropped: 1 },
-  };
   const cache = new ExpositionCache({ version: 'v', revision: 'r' });
-  cache.setCluster('prod', renderCluster(withHook));
+  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  cache.setCluster(
+    'prod',
+    renderNotifications('prod', { delivered: 7, failed: 2, dropped: 1 }),
+    'notifications',
+  );
   const text = cache.text.toString('utf8');
   for (const [outcome, n] of [
     ['delivered', 7],

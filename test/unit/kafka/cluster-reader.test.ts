@@ -66,7 +66,7 @@ describe('ClusterKafkaReader', () => {
     const data = await r.read([withDlq('s', 'not-created-yet')], soon());
     expect(data.dlq).toEqual([]);
     expect(data.dlqErrors).toEqual([]);
-    expect(r.dlqStatus().connectors[0]).toMatchObject({
+    expect(data.dlqStatus.connectors[0]).toMatchObject({
       connector: 's',
       records: null,
       problem: expect.stringMatching(/does not exist/),
@@ -150,7 +150,7 @@ describe('ClusterKafkaReader', () => {
     const data = await r.read([withDlq('a', 'dlq-a'), withDlq('b', 'dlq-b')], soon());
     expect(data.dlq.map((d) => d.connector)).toEqual(['b']);
     expect(data.dlqErrors.map((d) => d.connector)).toEqual(['b']);
-    expect(r.dlqStatus().connectors.find((c) => c.connector === 'a')?.problem).toBe(
+    expect(data.dlqStatus.connectors.find((c) => c.connector === 'a')?.problem).toBe(
       'a partition has no leader',
     );
   });
@@ -202,7 +202,7 @@ describe('ClusterKafkaReader', () => {
     const after = await r.read([], soon());
     expect(after.dlqErrors).toEqual([]);
     expect(after.dlq).toEqual([]);
-    expect(r.dlqStatus().connectors).toEqual([]);
+    expect(after.dlqStatus.connectors).toEqual([]);
   });
 
   it('shows the last errant records per connector in the status, newest first', async () => {
@@ -218,8 +218,7 @@ describe('ClusterKafkaReader', () => {
         [HEADER.topic]: 's-in',
         [HEADER.partition]: '0',
       });
-    await r.read(cs, soon());
-    const st = r.dlqStatus();
+    const st = (await r.read(cs, soon())).dlqStatus;
     expect(st.connectors[0]?.recent.map((x) => x.original?.offset)).toEqual([104, 103, 102]);
     expect(st.connectors[0]?.recent[0]).toMatchObject({
       stage: 'VALUE_CONVERTER',

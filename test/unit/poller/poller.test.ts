@@ -5,6 +5,7 @@ import type { KafkaReader } from '../../../src/kafka/reader.js';
 import { silentLogger } from '../../../src/log.js';
 import { ClusterPoller } from '../../../src/poller/poller.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
+import { NO_DLQ_STATUS } from '../../fixtures/views.js';
 
 function conn(name: string, state = 'RUNNING'): ConnectorView {
   return {
@@ -147,6 +148,7 @@ describe('ClusterPoller', () => {
           dlqErrors: [],
           dlqLast: [],
           lag: [],
+          dlqStatus: NO_DLQ_STATUS,
         };
       },
       close: async () => undefined,

@@ -4,7 +4,6 @@ import type { ConnectorView } from '../../../src/connect/types.js';
 import {
   backoffMs,
   decideRestarts,
-  revertAttempt,
   type PolicyConfig,
   type RestartHistory,
 } from '../../../src/restarter/policy.js';
@@ -287,25 +286,6 @@ describe('budget and reset', () => {
     );
     expect(sim.exhaustedAt).toEqual([20]);
     expect(sim.history.get('a')).toMatchObject({ attempts: 3, exhausted: false });
-  });
-});
-
-describe('revertAttempt (409 during a rebalance)', () => {
-  test('gives the attempt back: the next poll retries with the same attempt number', () => {
-    const r1 = decideRestarts([conn('a', 'FAILED')], new Map(), DEFAULTS, 0);
-    const r2 = decideRestarts([conn('a', 'FAILED')], r1.history, DEFAULTS, 2 * MIN);
-    const action = r2.actions[0];
-    expect(action?.attempt).toBe(2);
-    const reverted = revertAttempt(r2.history, action!, r1.history.get('a'));
-    expect(reverted.get('a')).toEqual(r1.history.get('a'));
-    const r3 = decideRestarts([conn('a', 'FAILED')], reverted, DEFAULTS, 2 * MIN + 15_000);
-    expect(r3.actions.map((a) => a.attempt)).toEqual([2]);
-  });
-
-  test('a first attempt refused leaves no history at all', () => {
-    const r1 = decideRestarts([conn('a', 'FAILED')], new Map(), DEFAULTS, 0);
-    const reverted = revertAttempt(r1.history, r1.actions[0]!, undefined);
-    expect(reverted.size).toBe(0);
   });
 });
 

@@ -3,7 +3,8 @@ import type { RestartConfig } from '../../../src/config/schema.js';
 import { ConnectClient } from '../../../src/connect/client.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import { silentLogger } from '../../../src/log.js';
-import { Restarter, type RestartEvent } from '../../../src/restarter/restarter.js';
+import { Restarter } from '../../../src/restarter/restarter.js';
+import type { RestartEvent } from '../../../src/state/restarts.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { json, startFakeConnect, type FakeConnect, type FakeHandler } from '../../helpers/fake-connect.js';
 import { connectorView } from '../../fixtures/views.js';
@@ -66,11 +67,12 @@ async function setup(handler: FakeHandler, config: Partial<RestartConfig> = {}) 
     async poll(s: ClusterSnapshot) {
       const decisions = restarter.observe(s);
       await restarter.idle;
-      const v = restarter.view(s);
+      const v = restarter.view();
       return {
         decisions,
         attempts: v.attempts.get('a'),
         failures: v.failures.get('a'),
+        conflicts: v.conflicts.get('a'),
         exhausted: v.budgetExhausted.has('a'),
       };
     },
@@ -87,7 +89,7 @@ describe('Restarter against a fake Connect worker', () => {
     const r = await t.poll(failedTask);
     expect(t.posts()).toEqual(['/connectors/a/restart?includeTasks=true&onlyFailed=true']);
     expect([r.attempts, r.failures]).toEqual([1, 0]);
-    expect(t.events.map((e) => [e.kind, e.kind === 'restarted' && e.action.attempt, e.dryRun])).toEqual([
+    expect(t.events.map((e) => [e.kind, e.kind === 'restarted' && e.attempt, e.dryRun])).toEqual([
       ['restarted', 1, false],
     ]);
     // Within the backoff: no second request.
@@ -119,31 +121,27 @@ describe('Restarter against a fake Connect worker', () => {
     expect(t.posts().slice(4)).toEqual(['/connectors/a/restart?includeTasks=false&onlyFailed=false']);
   });
 
-  test('409 (rebalance): retried on the next poll, not a failure, no budget used', async () => {
+  test('409 (rebalance): one POST per backoff step, counted as a conflict, not as an attempt or a failure', async () => {
     let status = 409;
     const t = await setup((_req, res) => json(res, status, { error_code: status, message: 'rebalance' }));
     const r1 = await t.poll(failedTask);
-    expect(t.posts().length).toBeGreaterThanOrEqual(1);
-    expect([r1.attempts, r1.failures, r1.exhausted]).toEqual([0, 0, false]);
+    // Not repeated within the poll: a worker answering 409 for ever gets one request per backoff step.
+    expect(t.posts()).toHaveLength(1);
+    expect([r1.attempts, r1.failures, r1.exhausted, r1.conflicts]).toEqual([0, 0, false, 1]);
     expect(t.events).toEqual([]);
-    // The next poll, 15 s later and well within any backoff, tries again as attempt 1.
-    status = 202;
-    t.advance(15_000);
-    const r2 = await t.poll(failedTask);
-    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 1 }]);
-    expect([r2.attempts, r2.failures]).toEqual([1, 0]);
-  });
-
-  test('409s never exhaust the budget', async () => {
-    const t = await setup((_req, res) => json(res, 409, { error_code: 409, message: 'rebalance' }), {
-      maxAttempts: 1,
-    });
-    for (let i = 0; i < 5; i++) {
-      const r = await t.poll(failedTask);
-      expect(r.decisions).toMatchObject([{ kind: 'restart', attempt: 1 }]);
-      expect(r.exhausted).toBe(false);
+    // Polls within the backoff send nothing.
+    for (let i = 0; i < 4; i++) {
       t.advance(15_000);
+      await t.poll(failedTask);
     }
+    expect(t.posts()).toHaveLength(1);
+    // After the backoff (2 min for the second attempt) it tries again, and Connect takes it.
+    status = 202;
+    t.advance(MIN);
+    const r2 = await t.poll(failedTask);
+    expect(t.posts()).toHaveLength(2);
+    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 2 }]);
+    expect([r2.attempts, r2.failures, r2.conflicts]).toEqual([1, 0, 1]);
   });
 
   test('500: counted as an attempt and a failure, uses the budget, waits for the backoff', async () => {
@@ -161,16 +159,29 @@ describe('Restarter against a fake Connect worker', () => {
     expect(t.events).toEqual([]);
   });
 
-  test('404: the connector is gone; nothing counted, history forgotten', async () => {
-    const t = await setup((_req, res) =>
-      json(res, 404, { error_code: 404, message: 'Unknown connector: a' }),
+  test('404 for a connector still listed: a failed attempt; the history stays, so the budget holds', async () => {
+    const t = await setup(
+      (_req, res) => json(res, 404, { error_code: 404, message: 'Unknown connector: a' }),
+      { maxAttempts: 2 },
     );
     const r1 = await t.poll(failedTask);
-    expect([r1.attempts, r1.failures]).toEqual([0, 0]);
-    // Re-created at once under the same name: it starts from attempt 1 again.
-    t.advance(1_000);
+    expect([r1.attempts, r1.failures]).toEqual([1, 1]);
+    // Within the backoff: nothing sent, however many polls.
+    for (let i = 0; i < 5; i++) {
+      t.advance(1_000);
+      await t.poll(failedTask);
+    }
+    expect(t.posts()).toHaveLength(1);
+    t.advance(2 * MIN);
     const r2 = await t.poll(failedTask);
-    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 1 }]);
+    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 2 }]);
+    // The budget is spent: no more POSTs, and it is declared exhausted once the next attempt would be due.
+    t.advance(6 * MIN);
+    const r3 = await t.poll(failedTask);
+    expect(r3.exhausted).toBe(true);
+    t.advance(60 * MIN);
+    await t.poll(failedTask);
+    expect(t.posts()).toHaveLength(2);
   });
 
   test('the worker down: a failed attempt, and the loop goes on', async () => {
@@ -232,7 +243,7 @@ describe('Restarter against a fake Connect worker', () => {
     release();
     await slow.idle;
     expect(t.posts()).toHaveLength(1);
-    expect(slow.view(failedTask).attempts.get('a')).toBe(1);
+    expect(slow.view().attempts.get('a')).toBe(1);
   });
 
   test('PAUSED, STOPPED and UNASSIGNED connectors get no request; excluded ones get no series', async () => {
@@ -246,6 +257,6 @@ describe('Restarter against a fake Connect worker', () => {
     t.restarter.observe(s);
     await t.restarter.idle;
     expect(t.posts()).toEqual([]);
-    expect([...t.restarter.view(s).attempts.keys()]).toEqual(['a', 'b', 'c']);
+    expect([...t.restarter.view().attempts.keys()]).toEqual(['a', 'b', 'c']);
   });
 });

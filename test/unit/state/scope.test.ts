@@ -8,6 +8,7 @@ import { silentLogger } from '../../../src/log.js';
 import { ClusterPoller } from '../../../src/poller/poller.js';
 import { scopeToWorker } from '../../../src/state/scope.js';
 import { snapshotWith } from '../../fixtures/views.js';
+import { NO_DLQ_STATUS } from '../../fixtures/views.js';
 
 const W1 = '10.0.0.1:8083';
 const W2 = '10.0.0.2:8083';
@@ -139,7 +140,7 @@ describe('ClusterPoller in worker scope', () => {
     const kafka: KafkaReader = {
       read: async (cs) => {
         asked.push(cs.map((c) => c.name));
-        return { dlq: [], dlqErrors: [], dlqLast: [], lag: [] };
+        return { dlq: [], dlqErrors: [], dlqLast: [], lag: [], dlqStatus: NO_DLQ_STATUS };
       },
       close: async () => undefined,
     };

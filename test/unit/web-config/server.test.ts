@@ -14,7 +14,6 @@ import bcrypt from 'bcryptjs';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Sentinel } from '../../../src/app.js';
 import { ConfigError, parseArgs } from '../../../src/config/load.js';
-import { defaultHooks } from '../../../src/hooks.js';
 import { WebConfigRuntime } from '../../../src/http/web-config.js';
 import { silentLogger } from '../../../src/log.js';
 import { TestPki, type Pem } from './certs.js';
@@ -57,7 +56,7 @@ async function startSentinel(webConfig: string): Promise<Sentinel> {
   });
   if (parsed.kind !== 'run') throw new Error('expected a run config');
   const logger = silentLogger();
-  const sentinel = new Sentinel(parsed.config, logger, await defaultHooks(parsed.config, logger));
+  const sentinel = new Sentinel(parsed.config, logger);
   running.push(sentinel);
   await sentinel.start();
   return sentinel;
@@ -250,14 +249,19 @@ test('rate_limit answers 429 beyond the burst', async () => {
 });
 
 describe('a bad web config stops the start', () => {
-  test('defaultHooks throws a ConfigError naming the problem', async () => {
+  test('building the sentinel throws a ConfigError naming the problem', async () => {
     const file = pki.write('bad.yml', 'basic_auth_users:\n  alice: hunter2\n');
     const parsed = parseArgs({
       argv: ['--connect.url=http://127.0.0.1:1', `--web.config.file=${file}`],
       env: {},
     });
     if (parsed.kind !== 'run') throw new Error('expected a run config');
-    const err = await defaultHooks(parsed.config, silentLogger()).catch((e: unknown) => e);
+    let err: unknown;
+    try {
+      new Sentinel(parsed.config, silentLogger());
+    } catch (e) {
+      err = e;
+    }
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).problems).toEqual([
       expect.stringMatching(/bad\.yml:2: basic_auth_users\.alice: not a bcrypt hash/),
