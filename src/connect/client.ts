@@ -100,7 +100,11 @@ export class ConnectClient {
     return this.base.href;
   }
 
+  private closed = false;
+
+  /** Ends every request in flight at once (a stop must not wait for a slow worker's deadline). */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
   }
 
@@ -233,7 +237,7 @@ export class ConnectClient {
         // A POST is never repeated here: on 5xx the restart may have happened, and a 409 is the restart
         // policy's to retry (after its backoff, counted), not a loop of POSTs inside one poll.
         const safe = idempotent;
-        if (!retryable || !safe || this.now() + wait >= deadline) throw err;
+        if (!retryable || !safe || this.closed || this.now() + wait >= deadline) throw err;
         attempt++;
         await new Promise((r) => setTimeout(r, wait));
       }
