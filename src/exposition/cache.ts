@@ -1,5 +1,4 @@
-import { promisify } from 'node:util';
-import { constants, crc32, deflateRaw } from 'node:zlib';
+import { gzipParts } from '../lib/gzip-parts.js';
 import { yieldToIo } from '../yield.js';
 import { FAMILIES, sampleFormat } from './families.js';
 import type { Fragments } from './render.js';
@@ -96,48 +95,19 @@ export class ExpositionCache {
     return this.gzipDone;
   }
 
-  /**
-   * The gzip of the current body, as pigz makes it: every part is deflated on its own, ended with a full
-   * flush (byte-aligned, no history carried over), so the deflated parts can be joined into one stream. A part
-   * that is the same buffer as in an earlier body (a header, a block of connectors that did not change) keeps
-   * its deflated bytes, so a poll deflates only what changed, in the thread pool. The trailer's CRC-32 runs
-   * over the whole body on the event loop (a few GB/s), in slices with yields between them.
-   */
+  /** The gzip of the current body, made in the background; only parts not seen before are deflated. */
   private compress(): void {
     const version = this.version;
-    const parts = this.body;
-    const length = this.bodyLength;
     this.gzipped = undefined;
-    this.gzipDone = (async () => {
-      const out: Buffer[] = [GZIP_HEADER];
-      for (const p of parts) {
-        let d = this.deflated.get(p);
-        if (d === undefined) {
-          // One at a time: each deflate holds its own zlib state (~300 KB) while it runs.
-          d = await deflatePart(p);
-          this.deflated.set(p, d);
-        }
-        if (version !== this.version) return;
-        out.push(d);
-      }
-      let crc = 0;
-      let since = 0;
-      for (const p of parts) {
-        // zlib.crc32 of an empty buffer returns 0 here, whatever the running value: skip them.
-        if (p.length > 0) crc = crc32(p, crc);
-        since += p.length;
-        if (since >= CRC_SLICE) {
-          since = 0;
-          await yieldToIo();
-          if (version !== this.version) return;
-        }
-      }
-      const trailer = Buffer.alloc(8);
-      trailer.writeUInt32LE(crc >>> 0, 0);
-      trailer.writeUInt32LE(length % 2 ** 32, 4);
-      out.push(DEFLATE_END, trailer);
-      this.gzipped = Buffer.concat(out);
-    })().catch(() => undefined);
+    this.gzipDone = gzipParts(this.body, {
+      deflated: this.deflated,
+      pause: yieldToIo,
+      wanted: () => version === this.version,
+    })
+      .then((gz) => {
+        if (gz !== undefined && version === this.version) this.gzipped = gz;
+      })
+      .catch(() => undefined);
   }
 
   private assemble(): void {
@@ -170,20 +140,6 @@ export class ExpositionCache {
     this.compress();
   }
 }
-
-const deflateRawAsync = promisify(deflateRaw);
-
-/** Level 1: the exposition compresses ~30× even so, at a fraction of the default level's CPU. */
-function deflatePart(part: Buffer): Promise<Buffer> {
-  return deflateRawAsync(part, { level: 1, finishFlush: constants.Z_FULL_FLUSH });
-}
-
-/** A gzip member's header: deflate, no name, no time, Unix. */
-const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
-/** An empty final deflate block: ends the stream the parts' flushed blocks make. */
-const DEFLATE_END = Buffer.from([0x03, 0x00]);
-/** Bytes of CRC-32 between two yields of the event loop. */
-const CRC_SLICE = 4 * 2 ** 20;
 
 const HEADERS = new Map(
   FAMILIES.map((f) => [

@@ -56,11 +56,6 @@ export class DlqFollower {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Next offset per partition of a topic (for tests and the status page). */
-  position(topic: string): ReadonlyMap<number, number> | undefined {
-    return this.positions.get(topic);
-  }
-
   async follow(input: FollowInput, deadline: number): Promise<FollowResult> {
     for (const topic of this.positions.keys()) if (!input.targets.has(topic)) this.positions.delete(topic);
     for (const topic of this.watched) if (!input.targets.has(topic)) this.watched.delete(topic);

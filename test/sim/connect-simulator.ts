@@ -1,6 +1,6 @@
 /**
  * A Kafka Connect REST API on loopback, for unit tests and benches: N connectors with T tasks in the exact
- * shapes of the real API (3.x/4.x, see shared/reference/kafka-connect-facts.md §1), with switchable faults.
+ * shapes of the real API (3.x/4.x), with switchable faults.
  * Bodies are served from memory; the expanded list is serialized once per change unless `cacheBodies` is
  * off (as the benches set it, so that the big answer costs what a worker's serialization costs).
  */

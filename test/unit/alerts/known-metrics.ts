@@ -1,10 +1,9 @@
 /**
- * The metric names connect-sentinel exposes, read from the documentation: `docs/metrics.md` when it
- * exists (it is the user-facing list, kept in sync with the exporter by its own test), otherwise the
- * metrics contract table in ../shared/DESIGN.md. Prometheus's own `up` is added.
+ * The metric names connect-sentinel exposes, read from the documentation: `docs/metrics.md`, the
+ * user-facing list, kept in sync with the exporter by its own test. Prometheus's own `up` is added.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,8 +22,7 @@ const METRIC_TYPES = new Set([
 
 /** The file the names come from. */
 export function knownMetricsSource(root: string = REPO_ROOT): string {
-  const docs = join(root, 'docs', 'metrics.md');
-  return existsSync(docs) ? docs : resolve(root, '..', 'shared', 'DESIGN.md');
+  return join(root, 'docs', 'metrics.md');
 }
 
 /**
