@@ -101,7 +101,7 @@ describe('defaults and precedence', () => {
     expect(h.kind).toBe('help');
     if (h.kind === 'help') {
       expect(h.text).toContain('--connect.url');
-      expect(h.text).toContain('[CONNECT_URL]');
+      expect(h.text).toContain('Env: CONNECT_SENTINEL_CONNECT_URL (or CONNECT_URL).');
     }
     expect(parseArgs({ argv: ['--version'], env: {} }).kind).toBe('version');
   });
@@ -188,7 +188,7 @@ describe('bad configuration names the key', () => {
       ]),
     ).toEqual([
       '--connect.password-file: cannot read /nope: ENOENT',
-      'cluster "default": username is set but no password (connect.password-file, CONNECT_PASSWORD or passwordEnv)',
+      'cluster "default": username is set but no password (connect.password-file, CONNECT_SENTINEL_CONNECT_PASSWORD or passwordEnv)',
     ]);
   });
 
