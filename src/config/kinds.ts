@@ -216,8 +216,9 @@ export function listen(): Kind<ListenAddress> {
  * it); one of them would hide either endpoint.
  */
 export function httpPath(taken: readonly string[]): Kind<string> {
-  const clashes = (p: string): boolean =>
-    taken.some((t) => (t.endsWith('/') && t !== '/' ? p.startsWith(t) : p === t));
+  const isPrefix = (t: string): boolean => t.endsWith('/') && t !== '/';
+  const clashes = (p: string): boolean => taken.some((t) => (isPrefix(t) ? p.startsWith(t) : p === t));
+  const listed = taken.map((t) => (isPrefix(t) ? `${t}...` : t)).join(', ');
   return {
     placeholder: 'PATH',
     parse: (raw) =>
@@ -227,7 +228,7 @@ export function httpPath(taken: readonly string[]): Kind<string> {
         if (/[?#\s]/.test(s)) return bad(`"${s}" must be a plain path, without ?, # or spaces`);
         if (clashes(s))
           return bad(
-            `"${s}" is served by connect-sentinel already (${taken.map((t) => (t.endsWith('/') && t !== '/' ? `${t}...` : t)).join(', ')}); choose another path, e.g. /metrics`,
+            `"${s}" is reserved for connect-sentinel's own endpoints (${listed}); choose another path, e.g. /metrics`,
           );
         return ok(s);
       }),
