@@ -5,6 +5,7 @@
 import {
   CLUSTER_SETTINGS,
   ENV_ONLY,
+  envName,
   type ClusterConfig,
   type ClusterSettings,
   type RestartConfig,
@@ -62,27 +63,15 @@ function secretEnv(
 }
 
 function tls(c: ClusterValues, prefix: 'tls' | 'kafka.tls', label: string, ctx: ClusterContext): TlsFiles {
-  const files: Record<'caFile' | 'certFile' | 'keyFile', GivenFile | undefined> = {
-    caFile: undefined,
-    certFile: undefined,
-    keyFile: undefined,
-  };
-  for (const f of ['caFile', 'certFile', 'keyFile'] as const) {
-    const key = `${prefix}.${f}` as const;
+  const given = (name: 'caFile' | 'certFile' | 'keyFile'): GivenFile | undefined => {
+    const key = `${prefix}.${name}` as const;
     const path = c.get(key);
-    if (path !== undefined) files[f] = { path, origin: c.origin(key) };
-  }
+    return path === undefined ? undefined : { path, origin: c.origin(key) };
+  };
+  const files = { caFile: given('caFile'), certFile: given('certFile'), keyFile: given('keyFile') };
   if ((files.certFile === undefined) !== (files.keyFile === undefined))
     ctx.problems.push(`${label}: ${prefix}.certFile and ${prefix}.keyFile go together`);
-  const problems = tlsFileProblems(
-    {
-      ...(files.caFile ? { caFile: files.caFile } : {}),
-      ...(files.certFile ? { certFile: files.certFile } : {}),
-      ...(files.keyFile ? { keyFile: files.keyFile } : {}),
-    },
-    ctx.read,
-  );
-  ctx.problems.push(...problems);
+  ctx.problems.push(...tlsFileProblems(files, ctx.read));
   return {
     ...(files.caFile ? { caFile: files.caFile.path } : {}),
     ...(files.certFile ? { certFile: files.certFile.path } : {}),
@@ -158,7 +147,7 @@ function kafkaOf(
   };
 }
 
-/** The cluster at `index` (for messages: clusters[index]); undefined values are recorded as problems. */
+/** The cluster at `index` of the list (`clusters[index]` in messages); its problems go to ctx.problems. */
 export function clusterConfig(input: ClusterInput, index: number, ctx: ClusterContext): ClusterConfig {
   const c = new Values(CLUSTER_SETTINGS, input.given, `clusters[${index}]`, ctx.problems);
   const name = c.get('name');
@@ -166,7 +155,7 @@ export function clusterConfig(input: ClusterInput, index: number, ctx: ClusterCo
   const url = c.get('url');
   if (url === undefined && !c.has('url'))
     ctx.problems.push(
-      `${label}: url is required (--connect.url, ${CLUSTER_SETTINGS.url.aliases[0]} or clusters[].url)`,
+      `${label}: url is required (--connect.url, ${envName(CLUSTER_SETTINGS.url.flag)} or clusters[].url)`,
     );
   const username = c.get('username');
   const password =

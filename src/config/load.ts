@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readArgv } from './argv.js';
 import { clusterConfig, type ClusterInput } from './cluster.js';
-import { readEnvironment } from './env.js';
+import { readEnvironment, type EnvValues } from './env.js';
 import { ConfigError } from './errors.js';
 import { readConfigFile } from './file.js';
 import { helpText } from './help.js';
@@ -74,7 +74,7 @@ export function loadConfig(sources: ConfigSources): Config {
   return parsed.config;
 }
 
-function passwords(env: ReturnType<typeof readEnvironment>): Pick<ClusterInput, 'password' | 'saslPassword'> {
+function passwords(env: EnvValues): Pick<ClusterInput, 'password' | 'saslPassword'> {
   return {
     ...(env.connectPassword ? { password: env.connectPassword } : {}),
     ...(env.saslPassword ? { saslPassword: env.saslPassword } : {}),

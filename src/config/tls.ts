@@ -12,10 +12,11 @@ export interface GivenFile {
   readonly origin: string;
 }
 
+/** The files of one TLS client; undefined: not given. */
 export interface TlsFileSet {
-  readonly caFile?: GivenFile;
-  readonly certFile?: GivenFile;
-  readonly keyFile?: GivenFile;
+  readonly caFile: GivenFile | undefined;
+  readonly certFile: GivenFile | undefined;
+  readonly keyFile: GivenFile | undefined;
 }
 
 const CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
