@@ -149,7 +149,7 @@ function kafkaOf(
 
 /** The cluster at `index` of the list (`clusters[index]` in messages); its problems go to ctx.problems. */
 export function clusterConfig(input: ClusterInput, index: number, ctx: ClusterContext): ClusterConfig {
-  const c = new Values(CLUSTER_SETTINGS, input.given, `clusters[${index}]`, ctx.problems);
+  const c = new Values(CLUSTER_SETTINGS, input.given, `clusters[${index}]`, ctx.problems).readAll();
   const name = c.get('name');
   const label = `cluster "${name}"`;
   const url = c.get('url');

@@ -110,7 +110,7 @@ function build(
   env: ConfigSources['env'],
   problems: string[],
 ): Config {
-  const g = new Values(GLOBAL_SETTINGS, given, '', problems);
+  const g = new Values(GLOBAL_SETTINGS, given, '', problems).readAll();
   const restart: RestartConfig = {
     enabled: g.get('restart.enabled'),
     dryRun: g.get('restart.dryRun'),

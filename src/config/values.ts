@@ -38,6 +38,12 @@ export class Values<S extends Readonly<Record<string, SettingSpec>>> {
     this.problems.push(`${this.origin(key)}: ${message}`);
   }
 
+  /** Reads every key, so that problems with single values come in the table's order, before any others. */
+  readAll(): this {
+    for (const key of Object.keys(this.table)) this.get(key);
+    return this;
+  }
+
   /** The key's valid value; its default when unset or invalid (the problem is recorded once). */
   get<K extends keyof S & string>(key: K): ValueOf<S[K]> {
     if (!this.parsed.has(key)) this.parsed.set(key, this.read(key));

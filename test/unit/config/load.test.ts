@@ -196,3 +196,11 @@ describe('bad configuration names the key', () => {
     expect(problems(['--connect.url', 'http://u:p@x:1'])[0]).toMatch(/must not contain credentials/);
   });
 });
+
+test('problems come in a stable order: one per value in the order of the settings, then those across keys', () => {
+  expect(problems(['--connect.url', 'ftp://x', '--poll.interval', 'often', '--connect.username=u'])).toEqual([
+    '--poll.interval: "often" is not a duration (e.g. 500ms, 15s, 2m, 1h)',
+    '--connect.url: "ftp://x" must be an http:// or https:// URL',
+    'cluster "default": username is set but no password (connect.password-file, CONNECT_SENTINEL_CONNECT_PASSWORD or passwordEnv)',
+  ]);
+});

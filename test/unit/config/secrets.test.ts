@@ -16,10 +16,10 @@ test('an invalid URL is shown as scheme and host only', () => {
     '--notify.webhook-url=ftp://admin:PASSWORD@files/SECRET',
   ]);
   expect(p).toEqual([
-    '--connect.url: "http://host:99999" is not a URL (e.g. http://connect:8083)',
     '--notify.webhook-url: "https://hooks.example.com:99999" is not an http(s) URL',
     '--notify.webhook-url: "hooks.example.com" is not an http(s) URL',
     '--notify.webhook-url: "ftp://files" is not an http(s) URL',
+    '--connect.url: "http://host:99999" is not a URL (e.g. http://connect:8083)',
   ]);
   expect(leaks(p)).toEqual([]);
 });
