@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { readArgv } from '../../../src/config/argv.js';
-import { readEnvironment } from '../../../src/config/env.js';
+import { ENV_NAMES, readEnvironment } from '../../../src/config/env.js';
 import { helpText } from '../../../src/config/help.js';
 import { loadConfig, parseArgs } from '../../../src/config/load.js';
 import { envName, SETTINGS } from '../../../src/config/schema.js';
@@ -90,10 +90,9 @@ describe('every flag has an environment variable by one rule', () => {
   });
 
   test('variable names are unique: no two settings read the same variable', () => {
-    const names = [
-      ...SETTINGS.flatMap((s) => (s.env ? [s.env, ...s.aliases] : s.aliases)),
-      'CONNECT_SENTINEL_CONFIG_FILE',
-    ];
+    const names = ENV_NAMES.flat();
+    expect(names).toContain('CONNECT_SENTINEL_CONFIG_FILE');
+    expect(names).toContain('CONNECT_SENTINEL_REVISION');
     expect(new Set(names).size).toBe(names.length);
   });
 });
