@@ -1,15 +1,15 @@
 // The image's HEALTHCHECK, without curl: GET /healthz on the sidecar's own listener. It finds the port the
-// way the sidecar does (--web.listen-address on PID 1's command line, then WEB_LISTEN_ADDRESS, then :9840)
-// and tries HTTP, then HTTPS (when --web.config.file turns TLS on). Certificates are not verified: this
-// only asks the local process whether it is alive. A web config requiring client certificates refuses it:
-// override the health check then (docs/deploy.md).
+// way the sidecar does (--web.listen-address on PID 1's command line, then CONNECT_SENTINEL_WEB_LISTEN_ADDRESS
+// or WEB_LISTEN_ADDRESS, then :9840) and tries HTTP, then HTTPS (when --web.config.file turns TLS on).
+// Certificates are not verified: this only asks the local process whether it is alive. A web config
+// requiring client certificates refuses it: override the health check then (docs/deploy.md).
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import process from 'node:process';
 
 function listenAddress() {
-  let address = process.env.WEB_LISTEN_ADDRESS || ':9840';
+  let address = process.env.CONNECT_SENTINEL_WEB_LISTEN_ADDRESS || process.env.WEB_LISTEN_ADDRESS || ':9840';
   try {
     const args = readFileSync('/proc/1/cmdline', 'utf8').split('\0');
     args.forEach((arg, i) => {

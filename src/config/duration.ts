@@ -8,6 +8,9 @@ const UNIT_MS: Record<string, number> = {
   w: 604_800_000,
 };
 
+/** setTimeout fires after 1 ms when given more than this (a signed 32-bit count of milliseconds). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export function parseDuration(text: string): number | undefined {
   const s = text.trim();
   if (s === '0') return 0;
@@ -19,16 +22,4 @@ export function parseDuration(text: string): number | undefined {
     matched = re.lastIndex;
   }
   return matched === s.length && matched > 0 ? total : undefined;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms === 0) return '0';
-  for (const [unit, size] of [
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`;
-  }
-  return `${ms}ms`;
 }

@@ -1,471 +1,467 @@
 /**
- * Every setting connect-sentinel has: its YAML key, flag, environment variable, kind and default.
- * The loader, the `--help` text and config.example.yaml are all checked against this one table.
+ * Every setting connect-sentinel has, defined once: YAML key, flag, environment variables, kind (type,
+ * limits, validation), default and help. The loader reads values through keys of these tables (a misspelt
+ * key does not compile), the Config types below take their field types from them, and --help,
+ * config.example.yaml and docs/config.md are generated from them.
  */
+import {
+  bool,
+  duration,
+  file,
+  float,
+  httpPath,
+  int,
+  list,
+  listen,
+  oneOf,
+  regex,
+  text,
+  url,
+  urlList,
+  type Kind,
+} from './kinds.js';
 
-export type Kind =
-  | { t: 'string' }
-  | { t: 'url' }
-  | { t: 'file' }
-  | { t: 'duration'; min?: number }
-  | { t: 'int'; min: number; max?: number }
-  | { t: 'float'; min: number; max: number }
-  | { t: 'bool' }
-  | { t: 'list' }
-  | { t: 'urlList' }
-  | { t: 'regex' }
-  | { t: 'listen' }
-  | { t: 'enum'; values: readonly string[] };
+/** A default as a user would write it; the setting's kind parses it like any other value. */
+export type DefaultValue = string | number | boolean | readonly string[];
 
-export interface Setting {
-  /** Dotted YAML path: from the root for global settings, from a `clusters[]` entry for cluster settings. */
-  readonly key: string;
-  readonly scope: 'global' | 'cluster';
-  readonly kind: Kind;
-  /** Flag name without dashes, e.g. `poll.interval` or `connect.tls.ca-file`. */
+export interface SettingSpec {
+  readonly kind: Kind<unknown>;
+  /** Flag name without dashes, e.g. `poll.interval`. A flag always has the environment variable envName(flag). */
   readonly flag?: string;
-  readonly env?: string;
-  readonly default?: string | number | boolean | readonly string[];
+  /** Older environment variable names, still read; the CONNECT_SENTINEL_ name wins when both are set. */
+  readonly aliases?: readonly string[];
+  readonly default?: DefaultValue;
   readonly help: string;
 }
 
-const S = { t: 'string' } as const;
-const FILE = { t: 'file' } as const;
-const BOOL = { t: 'bool' } as const;
-const DUR = { t: 'duration' } as const;
+type Table = Readonly<Record<string, SettingSpec>>;
 
-export const SETTINGS: readonly Setting[] = [
-  // One Connect cluster; the flags and environment define (or override) the cluster named by connect.name.
-  {
-    key: 'name',
-    scope: 'cluster',
-    kind: S,
+/** The prefix of every environment variable of connect-sentinel. */
+export const ENV_PREFIX = 'CONNECT_SENTINEL_';
+
+/** The environment variable of a flag: `connect.tls.ca-file` → `CONNECT_SENTINEL_CONNECT_TLS_CA_FILE`. */
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replace(/[.-]/g, '_');
+}
+
+/**
+ * The paths the HTTP server answers itself: a metrics path among them would hide that endpoint or the
+ * metrics (ending in `/`: everything under it).
+ */
+export const SERVED_PATHS = ['/', '/healthz', '/readyz', '/api/'] as const;
+
+const SAME_AS_GLOBAL = 'Overrides the global %s for this cluster.';
+
+/** Settings of one Connect cluster: keys of a `clusters[]` entry. The flags define the flag-defined cluster. */
+export const CLUSTER_SETTINGS = {
+  name: {
+    kind: text('NAME'),
     flag: 'connect.name',
-    env: 'CONNECT_NAME',
+    aliases: ['CONNECT_NAME'],
     default: 'default',
     help: 'Name of the Connect cluster: the connect_cluster label.',
   },
-  {
-    key: 'url',
-    scope: 'cluster',
-    kind: { t: 'url' },
+  url: {
+    kind: url(),
     flag: 'connect.url',
-    env: 'CONNECT_URL',
-    help: 'Base URL of the Connect REST API, e.g. http://connect:8083.',
+    aliases: ['CONNECT_URL'],
+    help: 'Base URL of the Connect REST API, e.g. http://connect:8083. Required.',
   },
-  {
-    key: 'scope',
-    scope: 'cluster',
-    kind: { t: 'enum', values: ['cluster', 'worker'] },
+  scope: {
+    kind: oneOf(['cluster', 'worker']),
     flag: 'connect.scope',
-    env: 'CONNECT_SCOPE',
+    aliases: ['CONNECT_SCOPE'],
     default: 'cluster',
     help: 'cluster: publish every connector and task; worker: only those running on workerId (one sidecar per worker).',
   },
-  {
-    key: 'workerId',
-    scope: 'cluster',
-    kind: S,
+  workerId: {
+    kind: text('HOST:PORT'),
     flag: 'connect.worker-id',
-    env: 'CONNECT_WORKER_ID',
+    aliases: ['CONNECT_WORKER_ID'],
     help: "In worker scope, the local worker's advertised host:port (its worker_id in Connect's status); default: the url's host:port.",
   },
-  {
-    key: 'username',
-    scope: 'cluster',
-    kind: S,
+  username: {
+    kind: text('USER'),
     flag: 'connect.username',
-    env: 'CONNECT_USERNAME',
+    aliases: ['CONNECT_USERNAME'],
     help: 'Basic auth user.',
   },
-  {
-    key: 'passwordFile',
-    scope: 'cluster',
-    kind: FILE,
+  passwordFile: {
+    kind: file(),
     flag: 'connect.password-file',
     help: 'File holding the basic auth password.',
   },
-  {
-    key: 'passwordEnv',
-    scope: 'cluster',
-    kind: S,
-    help: 'Name of an environment variable holding the basic auth password (the flag-defined cluster reads CONNECT_PASSWORD).',
+  passwordEnv: {
+    kind: text('NAME'),
+    help: 'Name of an environment variable holding the basic auth password (the flag-defined cluster reads CONNECT_SENTINEL_CONNECT_PASSWORD).',
   },
-  {
-    key: 'bearerTokenFile',
-    scope: 'cluster',
-    kind: FILE,
+  bearerTokenFile: {
+    kind: file(),
     flag: 'connect.bearer-token-file',
     help: 'File holding a bearer token; re-read every 10 s so it can rotate.',
   },
-  {
-    key: 'tls.caFile',
-    scope: 'cluster',
-    kind: FILE,
+  'tls.caFile': {
+    kind: file(),
     flag: 'connect.tls.ca-file',
     help: 'PEM CA bundle to verify the Connect REST certificate.',
   },
-  {
-    key: 'tls.certFile',
-    scope: 'cluster',
-    kind: FILE,
+  'tls.certFile': {
+    kind: file(),
     flag: 'connect.tls.cert-file',
     help: 'PEM client certificate for mutual TLS.',
   },
-  {
-    key: 'tls.keyFile',
-    scope: 'cluster',
-    kind: FILE,
+  'tls.keyFile': {
+    kind: file(),
     flag: 'connect.tls.key-file',
-    help: 'PEM client key for mutual TLS.',
+    help: 'PEM client key for mutual TLS (unencrypted), matching the certificate.',
   },
-  {
-    key: 'tls.insecureSkipVerify',
-    scope: 'cluster',
-    kind: BOOL,
+  'tls.insecureSkipVerify': {
+    kind: bool(),
     flag: 'connect.tls.insecure-skip-verify',
     default: false,
     help: 'Do not verify the Connect REST certificate.',
   },
-  {
-    key: 'kafka.brokers',
-    scope: 'cluster',
-    kind: { t: 'list' },
+  'kafka.brokers': {
+    kind: list('HOST:PORT,...', (b) =>
+      /^[^\s:]+:\d{1,5}$/.test(b) ? undefined : `kafka broker "${b}" is not host:port`,
+    ),
     flag: 'kafka.brokers',
-    env: 'KAFKA_BROKERS',
+    aliases: ['KAFKA_BROKERS'],
     default: [],
     help: 'Kafka bootstrap servers (host:port, comma separated); enables DLQ and lag metrics.',
   },
-  {
-    key: 'kafka.clientId',
-    scope: 'cluster',
-    kind: S,
+  'kafka.clientId': {
+    kind: text('ID'),
     flag: 'kafka.client-id',
-    env: 'KAFKA_CLIENT_ID',
+    aliases: ['KAFKA_CLIENT_ID'],
     default: 'connect-sentinel',
     help: 'Kafka client id.',
   },
-  {
-    key: 'kafka.tls.enabled',
-    scope: 'cluster',
-    kind: BOOL,
+  'kafka.tls.enabled': {
+    kind: bool(),
     flag: 'kafka.tls.enabled',
     default: false,
     help: 'Connect to Kafka with TLS.',
   },
-  {
-    key: 'kafka.tls.caFile',
-    scope: 'cluster',
-    kind: FILE,
+  'kafka.tls.caFile': {
+    kind: file(),
     flag: 'kafka.tls.ca-file',
     help: 'PEM CA bundle for the brokers.',
   },
-  {
-    key: 'kafka.tls.certFile',
-    scope: 'cluster',
-    kind: FILE,
+  'kafka.tls.certFile': {
+    kind: file(),
     flag: 'kafka.tls.cert-file',
     help: 'PEM client certificate for the brokers.',
   },
-  {
-    key: 'kafka.tls.keyFile',
-    scope: 'cluster',
-    kind: FILE,
+  'kafka.tls.keyFile': {
+    kind: file(),
     flag: 'kafka.tls.key-file',
-    help: 'PEM client key for the brokers.',
+    help: 'PEM client key for the brokers (unencrypted), matching the certificate.',
   },
-  {
-    key: 'kafka.tls.insecureSkipVerify',
-    scope: 'cluster',
-    kind: BOOL,
+  'kafka.tls.insecureSkipVerify': {
+    kind: bool(),
     flag: 'kafka.tls.insecure-skip-verify',
     default: false,
     help: "Do not verify the brokers' certificates.",
   },
-  {
-    key: 'kafka.sasl.mechanism',
-    scope: 'cluster',
-    kind: { t: 'enum', values: ['none', 'plain', 'scram-sha-256', 'scram-sha-512'] },
+  'kafka.sasl.mechanism': {
+    kind: oneOf(['none', 'plain', 'scram-sha-256', 'scram-sha-512']),
     flag: 'kafka.sasl.mechanism',
-    env: 'KAFKA_SASL_MECHANISM',
+    aliases: ['KAFKA_SASL_MECHANISM'],
     default: 'none',
     help: 'SASL mechanism.',
   },
-  {
-    key: 'kafka.sasl.username',
-    scope: 'cluster',
-    kind: S,
+  'kafka.sasl.username': {
+    kind: text('USER'),
     flag: 'kafka.sasl.username',
-    env: 'KAFKA_SASL_USERNAME',
+    aliases: ['KAFKA_SASL_USERNAME'],
     help: 'SASL user.',
   },
-  {
-    key: 'kafka.sasl.passwordFile',
-    scope: 'cluster',
-    kind: FILE,
+  'kafka.sasl.passwordFile': {
+    kind: file(),
     flag: 'kafka.sasl.password-file',
     help: 'File holding the SASL password.',
   },
-  {
-    key: 'kafka.sasl.passwordEnv',
-    scope: 'cluster',
-    kind: S,
-    help: 'Name of an environment variable holding the SASL password (the flag-defined cluster reads KAFKA_SASL_PASSWORD).',
+  'kafka.sasl.passwordEnv': {
+    kind: text('NAME'),
+    help: 'Name of an environment variable holding the SASL password (the flag-defined cluster reads CONNECT_SENTINEL_KAFKA_SASL_PASSWORD).',
   },
-  {
-    key: 'restart.enabled',
-    scope: 'cluster',
-    kind: BOOL,
-    help: 'Overrides restart.enabled for this cluster.',
-  },
-  { key: 'restart.dryRun', scope: 'cluster', kind: BOOL, help: 'Overrides restart.dryRun for this cluster.' },
+  'restart.enabled': { kind: bool(), help: SAME_AS_GLOBAL.replace('%s', 'restart.enabled') },
+  'restart.dryRun': { kind: bool(), help: SAME_AS_GLOBAL.replace('%s', 'restart.dryRun') },
+} as const satisfies Table;
 
-  {
-    key: 'poll.interval',
-    scope: 'global',
-    kind: { t: 'duration', min: 100 },
+/** Settings of the sidecar itself: top-level keys of the file. */
+export const GLOBAL_SETTINGS = {
+  'poll.interval': {
+    kind: duration('100ms', '1d'),
     flag: 'poll.interval',
-    env: 'POLL_INTERVAL',
+    aliases: ['POLL_INTERVAL'],
     default: '15s',
     help: 'Time between polls of each cluster.',
   },
-  {
-    key: 'poll.timeout',
-    scope: 'global',
-    kind: { t: 'duration', min: 50 },
+  'poll.timeout': {
+    kind: duration('50ms', '1h'),
     flag: 'poll.timeout',
-    env: 'POLL_TIMEOUT',
+    aliases: ['POLL_TIMEOUT'],
     default: '10s',
     help: 'Deadline of one poll of one source (REST or Kafka), retries included.',
   },
-  {
-    key: 'poll.staleAfter',
-    scope: 'global',
-    kind: DUR,
+  'poll.staleAfter': {
+    kind: duration('0', '24d'),
     flag: 'stale-after',
-    env: 'STALE_AFTER',
+    aliases: ['STALE_AFTER'],
     help: 'After a failed poll, the last good series stay this long (default: 3 poll intervals).',
   },
-  {
-    key: 'poll.jitter',
-    scope: 'global',
-    kind: { t: 'float', min: 0, max: 0.5 },
+  'poll.jitter': {
+    kind: float(0, 0.5),
     flag: 'poll.jitter',
     default: 0.1,
     help: 'Fraction of the interval by which each wait varies at random.',
   },
-
-  {
-    key: 'web.listenAddress',
-    scope: 'global',
-    kind: { t: 'listen' },
+  'web.listenAddress': {
+    kind: listen(),
     flag: 'web.listen-address',
-    env: 'WEB_LISTEN_ADDRESS',
+    aliases: ['WEB_LISTEN_ADDRESS'],
     default: ':9840',
     help: 'Address to serve HTTP on, [host]:port.',
   },
-  {
-    key: 'web.telemetryPath',
-    scope: 'global',
-    kind: S,
+  'web.telemetryPath': {
+    kind: httpPath(SERVED_PATHS),
     flag: 'web.telemetry-path',
     default: '/metrics',
-    help: 'Path of the metrics endpoint.',
+    help: `Path of the metrics endpoint; not one the sidecar serves already (${SERVED_PATHS.join(', ')}...).`,
   },
-  {
-    key: 'web.configFile',
-    scope: 'global',
-    kind: FILE,
+  'web.configFile': {
+    kind: file(),
     flag: 'web.config.file',
     help: 'exporter-toolkit web config (TLS, basic auth with bcrypt hashes).',
   },
-
-  {
-    key: 'restart.enabled',
-    scope: 'global',
-    kind: BOOL,
+  'restart.enabled': {
+    kind: bool(),
     flag: 'restart.enabled',
-    env: 'RESTART_ENABLED',
+    aliases: ['RESTART_ENABLED'],
     default: false,
     help: 'Restart FAILED connectors and tasks.',
   },
-  {
-    key: 'restart.dryRun',
-    scope: 'global',
-    kind: BOOL,
+  'restart.dryRun': {
+    kind: bool(),
     flag: 'restart.dry-run',
     default: false,
     help: 'Log and count the restarts that would be made; make none.',
   },
-  {
-    key: 'restart.maxAttempts',
-    scope: 'global',
-    kind: { t: 'int', min: 1 },
+  'restart.maxAttempts': {
+    kind: int(1),
     flag: 'restart.max-attempts',
     default: 10,
     help: 'Restart budget per connector before giving up.',
   },
-  {
-    key: 'restart.backoffBase',
-    scope: 'global',
-    kind: DUR,
+  'restart.backoffBase': {
+    kind: duration('0', '1d'),
     flag: 'restart.backoff-base',
     default: '1m',
     help: 'Wait before attempt n+1 is (n²+n) × this.',
   },
-  {
-    key: 'restart.backoffMax',
-    scope: 'global',
-    kind: DUR,
+  'restart.backoffMax': {
+    kind: duration('0', '7d'),
     flag: 'restart.backoff-max',
     default: '60m',
-    help: 'Upper bound of the wait between attempts.',
+    help: 'Upper bound of the wait between attempts; not below restart.backoffBase.',
   },
-  {
-    key: 'restart.resetAfter',
-    scope: 'global',
-    kind: DUR,
+  'restart.resetAfter': {
+    kind: duration('0', '7d'),
     flag: 'restart.reset-after',
     default: '30m',
     help: "Healthy this long clears a connector's restart history.",
   },
-  {
-    key: 'restart.include',
-    scope: 'global',
-    kind: { t: 'regex' },
+  'restart.include': {
+    kind: regex(),
     flag: 'restart.include',
     default: '.*',
     help: 'Only connectors whose name matches are restarted.',
   },
-  {
-    key: 'restart.exclude',
-    scope: 'global',
-    kind: { t: 'regex' },
+  'restart.exclude': {
+    kind: regex(),
     flag: 'restart.exclude',
     help: 'Connectors whose name matches are never restarted.',
   },
-
-  {
-    key: 'notify.webhookUrls',
-    scope: 'global',
-    kind: { t: 'urlList' },
+  'notify.webhookUrls': {
+    kind: urlList(),
     flag: 'notify.webhook-url',
-    env: 'ALERT_WEBHOOK',
+    aliases: ['ALERT_WEBHOOK'],
     default: [],
     help: 'URLs that get a JSON POST on failures, recoveries and restarts (repeatable).',
   },
-  {
-    key: 'notify.timeout',
-    scope: 'global',
-    kind: DUR,
+  'notify.timeout': {
+    kind: duration('1ms', '10m'),
     flag: 'notify.timeout',
     default: '5s',
     help: 'Timeout of one webhook delivery.',
   },
-  {
-    key: 'notify.queueSize',
-    scope: 'global',
-    kind: { t: 'int', min: 1 },
+  'notify.queueSize': {
+    kind: int(1),
     flag: 'notify.queue-size',
     default: 1000,
     help: 'Events kept while receivers are slow; the oldest are dropped beyond.',
   },
-
-  {
-    key: 'dlq.maxExceptionClasses',
-    scope: 'global',
-    kind: { t: 'int', min: 1 },
+  'dlq.maxExceptionClasses': {
+    kind: int(1),
     flag: 'dlq.max-exception-classes',
     default: 20,
     help: 'Distinct exception classes per connector before the rest fold into "other".',
   },
-  {
-    key: 'dlq.backlogPerPartition',
-    scope: 'global',
-    kind: { t: 'int', min: 0 },
+  'dlq.backlogPerPartition': {
+    kind: int(0),
     flag: 'dlq.backlog-per-partition',
     default: 100,
     help: 'On start, how many existing records per DLQ partition are read.',
   },
-  {
-    key: 'dlq.recentRecords',
-    scope: 'global',
-    kind: { t: 'int', min: 0 },
+  'dlq.recentRecords': {
+    kind: int(0),
     flag: 'dlq.recent-records',
     default: 20,
     help: 'Errant records kept per connector for /api/v1/dlq.',
   },
-  {
-    key: 'dlq.showPayload',
-    scope: 'global',
-    kind: BOOL,
+  'dlq.showPayload': {
+    kind: bool(),
     flag: 'dlq.show-payload',
     default: false,
     help: 'Show record keys and values in /api/v1/dlq.',
   },
-  {
-    key: 'dlq.payloadLimit',
-    scope: 'global',
-    kind: { t: 'int', min: 0 },
+  'dlq.payloadLimit': {
+    kind: int(0),
     flag: 'dlq.payload-limit',
     default: 1024,
     help: 'Bytes of key and value shown when showPayload is on.',
   },
-
-  {
-    key: 'log.level',
-    scope: 'global',
-    kind: { t: 'enum', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] },
+  'log.level': {
+    kind: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     flag: 'log.level',
-    env: 'LOG_LEVEL',
+    aliases: ['LOG_LEVEL'],
     default: 'info',
     help: 'Log level.',
   },
-  {
-    key: 'log.format',
-    scope: 'global',
-    kind: { t: 'enum', values: ['json', 'pretty'] },
+  'log.format': {
+    kind: oneOf(['json', 'pretty']),
     flag: 'log.format',
-    env: 'LOG_FORMAT',
+    aliases: ['LOG_FORMAT'],
     default: 'json',
     help: 'json for machines, pretty for people.',
   },
+} as const satisfies Table;
+
+export type ClusterSettings = typeof CLUSTER_SETTINGS;
+export type GlobalSettings = typeof GLOBAL_SETTINGS;
+export type ClusterKey = keyof ClusterSettings;
+export type GlobalKey = keyof GlobalSettings;
+
+/** The type a setting's kind gives. */
+export type TypeOf<S> = S extends { readonly kind: Kind<infer T> } ? T : never;
+/** What reading a setting gives: its type, and undefined when it has no default and is not set. */
+export type ValueOf<S> = S extends { readonly default: DefaultValue } ? TypeOf<S> : TypeOf<S> | undefined;
+export type ClusterType<K extends ClusterKey> = TypeOf<ClusterSettings[K]>;
+export type GlobalType<K extends GlobalKey> = TypeOf<GlobalSettings[K]>;
+
+/** `--config.file`: not a setting (it says where the settings are), but a flag with its variable. */
+export const CONFIG_FILE_FLAG = {
+  flag: 'config.file',
+  placeholder: 'PATH',
+  aliases: ['CONFIG_FILE'],
+  help: 'YAML configuration file (several clusters need it).',
+} as const;
+
+export interface EnvOnlyVariable {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly help: string;
+}
+
+/**
+ * Variables with no flag: the passwords of the flag-defined cluster (a command line is visible to every
+ * user of the host), and the revision the image build sets, which src/version.ts reads.
+ */
+export const ENV_ONLY = {
+  connectPassword: {
+    name: envName('connect.password'),
+    aliases: ['CONNECT_PASSWORD'],
+    help: 'Basic auth password of the flag-defined cluster.',
+  },
+  saslPassword: {
+    name: envName('kafka.sasl.password'),
+    aliases: ['KAFKA_SASL_PASSWORD'],
+    help: 'SASL password of the flag-defined cluster.',
+  },
+  revision: {
+    name: envName('revision'),
+    aliases: [],
+    help: 'Set by the image build: the revision label of connect_sentinel_build_info.',
+  },
+} as const satisfies Record<string, EnvOnlyVariable>;
+
+/** One setting as a row, for what iterates over all of them (help, environment, file, generated docs). */
+export interface Setting {
+  /** Dotted YAML path: from the root for global settings, from a `clusters[]` entry for cluster settings. */
+  readonly key: string;
+  readonly scope: 'global' | 'cluster';
+  readonly kind: Kind<unknown>;
+  readonly flag?: string;
+  /** envName(flag), when there is a flag. */
+  readonly env?: string;
+  readonly aliases: readonly string[];
+  readonly default?: DefaultValue;
+  readonly help: string;
+}
+
+function rows(scope: Setting['scope'], table: Table): Setting[] {
+  return Object.entries(table).map(([key, s]) => ({
+    key,
+    scope,
+    kind: s.kind,
+    ...(s.flag !== undefined ? { flag: s.flag, env: envName(s.flag) } : {}),
+    aliases: s.aliases ?? [],
+    ...(s.default !== undefined ? { default: s.default } : {}),
+    help: s.help,
+  }));
+}
+
+export const SETTINGS: readonly Setting[] = [
+  ...rows('cluster', CLUSTER_SETTINGS),
+  ...rows('global', GLOBAL_SETTINGS),
 ];
 
 export interface TlsFiles {
-  readonly caFile?: string;
-  readonly certFile?: string;
-  readonly keyFile?: string;
-  readonly insecureSkipVerify: boolean;
+  readonly caFile?: ClusterType<'tls.caFile'>;
+  readonly certFile?: ClusterType<'tls.certFile'>;
+  readonly keyFile?: ClusterType<'tls.keyFile'>;
+  readonly insecureSkipVerify: ClusterType<'tls.insecureSkipVerify'>;
 }
 
 export interface KafkaConfig {
-  readonly brokers: readonly string[];
-  readonly clientId: string;
+  readonly brokers: ClusterType<'kafka.brokers'>;
+  readonly clientId: ClusterType<'kafka.clientId'>;
   readonly tls?: TlsFiles;
   readonly sasl?: {
-    readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
-    readonly username: string;
+    readonly mechanism: Exclude<ClusterType<'kafka.sasl.mechanism'>, 'none'>;
+    readonly username: ClusterType<'kafka.sasl.username'>;
     readonly password: string;
   };
 }
 
 export interface RestartConfig {
-  readonly enabled: boolean;
-  readonly dryRun: boolean;
-  readonly maxAttempts: number;
-  readonly backoffBaseMs: number;
-  readonly backoffMaxMs: number;
-  readonly resetAfterMs: number;
-  readonly include: RegExp;
-  readonly exclude?: RegExp;
+  readonly enabled: GlobalType<'restart.enabled'>;
+  readonly dryRun: GlobalType<'restart.dryRun'>;
+  readonly maxAttempts: GlobalType<'restart.maxAttempts'>;
+  readonly backoffBaseMs: GlobalType<'restart.backoffBase'>;
+  readonly backoffMaxMs: GlobalType<'restart.backoffMax'>;
+  readonly resetAfterMs: GlobalType<'restart.resetAfter'>;
+  readonly include: GlobalType<'restart.include'>;
+  readonly exclude?: GlobalType<'restart.exclude'>;
 }
 
 export interface ClusterConfig {
-  readonly name: string;
-  readonly url: string;
-  readonly basicAuth?: { readonly username: string; readonly password: string };
-  readonly bearerTokenFile?: string;
+  readonly name: ClusterType<'name'>;
+  readonly url: ClusterType<'url'>;
+  readonly basicAuth?: { readonly username: ClusterType<'username'>; readonly password: string };
+  readonly bearerTokenFile?: ClusterType<'bearerTokenFile'>;
   readonly tls: TlsFiles;
   readonly kafka?: KafkaConfig;
   readonly restart: RestartConfig;
@@ -473,34 +469,34 @@ export interface ClusterConfig {
    * Set in worker scope (connect.scope=worker): the advertised host:port of the worker this sidecar runs
    * next to. Only its connectors and tasks are published (and restarted).
    */
-  readonly workerId?: string;
+  readonly workerId?: ClusterType<'workerId'>;
 }
 
 export interface Config {
   readonly clusters: readonly ClusterConfig[];
   readonly poll: {
-    readonly intervalMs: number;
-    readonly timeoutMs: number;
-    readonly staleAfterMs: number;
-    readonly jitter: number;
+    readonly intervalMs: GlobalType<'poll.interval'>;
+    readonly timeoutMs: GlobalType<'poll.timeout'>;
+    readonly staleAfterMs: GlobalType<'poll.staleAfter'>;
+    readonly jitter: GlobalType<'poll.jitter'>;
   };
   readonly web: {
-    readonly host?: string;
-    readonly port: number;
-    readonly telemetryPath: string;
-    readonly configFile?: string;
+    readonly host?: NonNullable<GlobalType<'web.listenAddress'>['host']>;
+    readonly port: GlobalType<'web.listenAddress'>['port'];
+    readonly telemetryPath: GlobalType<'web.telemetryPath'>;
+    readonly configFile?: GlobalType<'web.configFile'>;
   };
   readonly notify: {
-    readonly webhookUrls: readonly string[];
-    readonly timeoutMs: number;
-    readonly queueSize: number;
+    readonly webhookUrls: GlobalType<'notify.webhookUrls'>;
+    readonly timeoutMs: GlobalType<'notify.timeout'>;
+    readonly queueSize: GlobalType<'notify.queueSize'>;
   };
   readonly dlq: {
-    readonly maxExceptionClasses: number;
-    readonly backlogPerPartition: number;
-    readonly recentRecords: number;
-    readonly showPayload: boolean;
-    readonly payloadLimit: number;
+    readonly maxExceptionClasses: GlobalType<'dlq.maxExceptionClasses'>;
+    readonly backlogPerPartition: GlobalType<'dlq.backlogPerPartition'>;
+    readonly recentRecords: GlobalType<'dlq.recentRecords'>;
+    readonly showPayload: GlobalType<'dlq.showPayload'>;
+    readonly payloadLimit: GlobalType<'dlq.payloadLimit'>;
   };
-  readonly log: { readonly level: string; readonly format: 'json' | 'pretty' };
+  readonly log: { readonly level: GlobalType<'log.level'>; readonly format: GlobalType<'log.format'> };
 }

@@ -101,7 +101,7 @@ describe('defaults and precedence', () => {
     expect(h.kind).toBe('help');
     if (h.kind === 'help') {
       expect(h.text).toContain('--connect.url');
-      expect(h.text).toContain('[CONNECT_URL]');
+      expect(h.text).toContain('Env: CONNECT_SENTINEL_CONNECT_URL (or CONNECT_URL).');
     }
     expect(parseArgs({ argv: ['--version'], env: {} }).kind).toBe('version');
   });
@@ -188,11 +188,19 @@ describe('bad configuration names the key', () => {
       ]),
     ).toEqual([
       '--connect.password-file: cannot read /nope: ENOENT',
-      'cluster "default": username is set but no password (connect.password-file, CONNECT_PASSWORD or passwordEnv)',
+      'cluster "default": username is set but no password (connect.password-file, CONNECT_SENTINEL_CONNECT_PASSWORD or passwordEnv)',
     ]);
   });
 
   test('credentials in the URL are refused (they would leak into logs)', () => {
     expect(problems(['--connect.url', 'http://u:p@x:1'])[0]).toMatch(/must not contain credentials/);
   });
+});
+
+test('problems come in a stable order: one per value in the order of the settings, then those across keys', () => {
+  expect(problems(['--connect.url', 'ftp://x', '--poll.interval', 'often', '--connect.username=u'])).toEqual([
+    '--poll.interval: "often" is not a duration (e.g. 500ms, 15s, 2m, 1h)',
+    '--connect.url: "ftp://x" must be an http:// or https:// URL',
+    'cluster "default": username is set but no password (connect.password-file, CONNECT_SENTINEL_CONNECT_PASSWORD or passwordEnv)',
+  ]);
 });

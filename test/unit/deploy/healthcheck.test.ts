@@ -29,12 +29,12 @@ async function sentinel(extra: string[]): Promise<Sentinel> {
 }
 
 /** Async: the sidecar answering it lives in this process. */
-function healthcheck(listen: string): Promise<number | null> {
+function healthcheck(listen: string, variable = 'WEB_LISTEN_ADDRESS'): Promise<number | null> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [SCRIPT],
-      { env: { PATH: process.env.PATH ?? '', WEB_LISTEN_ADDRESS: listen }, timeout: 15_000 },
+      { env: { PATH: process.env.PATH ?? '', [variable]: listen }, timeout: 15_000 },
       (err) => resolve(err ? (typeof err.code === 'number' ? err.code : null) : 0),
     );
   });
@@ -45,6 +45,7 @@ test('healthy over HTTP, then unhealthy once the sidecar is gone', async () => {
   const port = new URL(s.url).port;
   expect(await healthcheck(`127.0.0.1:${port}`)).toBe(0);
   expect(await healthcheck(`:${port}`)).toBe(0); // all interfaces: asks 127.0.0.1
+  expect(await healthcheck(`127.0.0.1:${port}`, 'CONNECT_SENTINEL_WEB_LISTEN_ADDRESS')).toBe(0);
   await s.stop();
   expect(await healthcheck(`127.0.0.1:${port}`)).toBe(1);
 });
