@@ -187,6 +187,11 @@ export function overviewDashboard(): Dashboard {
             expr: `sum by (connect_cluster, connector) (increase(connect_sentinel_restart_failures_total{${CLUSTER_CONNECTOR}}[$__rate_interval]))`,
             legendFormat: '{{connect_cluster}} / {{connector}} failed',
           },
+          {
+            refId: 'C',
+            expr: `sum by (connect_cluster, connector) (increase(connect_sentinel_restart_conflicts_total{${CLUSTER_CONNECTOR}}[$__rate_interval]))`,
+            legendFormat: '{{connect_cluster}} / {{connector}} refused during a rebalance (409)',
+          },
         ],
       }),
       table({
