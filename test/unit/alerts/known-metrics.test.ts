@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from 'vitest';
-import { REPO_ROOT, knownMetrics, parseMetricTable } from './known-metrics.js';
+import { REPO_ROOT, jmxMetricNames, knownMetrics, parseMetricTable } from './known-metrics.js';
 
 const design = resolve(REPO_ROOT, '..', 'shared', 'DESIGN.md');
 
@@ -38,4 +38,10 @@ test.runIf(existsSync(design))('the DESIGN.md fallback yields the whole metrics 
 
 test('known metrics include Prometheus up', () => {
   expect(knownMetrics()).toContain('up');
+});
+
+test('JMX series come from the JMX exporter configuration and are none of the sidecar metrics', () => {
+  const jmx = jmxMetricNames();
+  expect(jmx).toContain('kafka_connect_jmx_task_records_skipped_total');
+  expect([...jmx].filter((m) => knownMetrics().has(m))).toEqual([]);
 });
