@@ -23,6 +23,8 @@ export interface JmxRule {
   attributes: string[];
   value?: number;
   valueFactor?: number;
+  /** Whether the agent keeps this rule's match per bean attribute between scrapes. */
+  cache: boolean;
 }
 
 export interface JmxConfig {
@@ -76,6 +78,7 @@ export function readJmxConfig(file: string = JMX_CONFIG_FILE): JmxConfig {
       labels: labels as Record<string, string>,
       group: m[1] ?? '',
       attributes: expandAttributes(m[2] ?? ''),
+      cache: r['cache'] === true,
     };
     if (typeof r['value'] === 'number') rule.value = r['value'];
     if (typeof r['valueFactor'] === 'number') rule.valueFactor = r['valueFactor'];

@@ -72,6 +72,13 @@ describe('deploy/jmx/kafka-connect.yml', () => {
     }
   });
 
+  test('every rule caches its match except those that read the value, which come last', () => {
+    const readsValue = config.rules.map((r) => /: \(/.test(r.pattern));
+    expect(config.rules.map((r) => r.cache)).toEqual(readsValue.map((v) => !v));
+    const first = readsValue.indexOf(true);
+    expect(readsValue.slice(first).every(Boolean)).toBe(true);
+  });
+
   test('status rules export 1 with the status as a label', () => {
     const status = config.rules.filter((r) => r.attributes.includes('status'));
     expect(status.map((r) => r.group).sort()).toEqual(['connector-metrics', 'connector-task-metrics']);
