@@ -77,8 +77,8 @@ export const DEFAULT_RULE_OPTIONS: RuleOptions = {
   sinkLagMinRecords: 0,
 };
 
-export interface AlertingRule {
-  alert: AlertName;
+export interface AlertingRule<Name extends string = AlertName> {
+  alert: Name;
   expr: string;
   for: string;
   labels: { severity: Severity };
@@ -365,7 +365,7 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
 }
 
 /** Returns `sel(metric, extra)` = `metric{<jobSelector>, <extra>}`, or the bare name when both are empty. */
-function selectorBuilder(jobSelector: string): (metric: string, extra?: string) => string {
+export function selectorBuilder(jobSelector: string): (metric: string, extra?: string) => string {
   return (metric, extra) => {
     const matchers = [jobSelector, extra ?? ''].filter((m) => m.trim() !== '').join(', ');
     return matchers === '' ? metric : `${metric}{${matchers}}`;

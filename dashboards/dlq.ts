@@ -1,4 +1,5 @@
 import { CLUSTER_CONNECTOR, dashboard, row, stat, table, timeseries, type Dashboard } from './grafana.js';
+import { jmxDlqRows } from './jmx.js';
 
 const SILENT_DROP = 'errors_tolerance="all", dlq_topic="", errors_log_enable="false"';
 
@@ -159,6 +160,8 @@ export function dlqDashboard(): Dashboard {
           'Value #B': { header: 'Age', unit: 's' },
         },
       }),
+
+      ...jmxDlqRows(),
 
       row('Error handling configuration'),
       table({

@@ -53,9 +53,11 @@ interface Common {
   h: number;
   targets: Target[];
   unit?: string;
+  /** Shown instead of Grafana's "No data" when the queries return nothing. */
+  noValue?: string;
 }
 
-type PanelBody = Omit<Panel, 'id' | 'gridPos'> & { w: number; h: number };
+export type PanelBody = Omit<Panel, 'id' | 'gridPos'> & { w: number; h: number };
 
 function toTargets(targets: Target[], format: 'time_series' | 'table'): Json[] {
   return targets.map((t) => ({
@@ -96,6 +98,7 @@ export function timeseries(
       defaults: {
         unit: p.unit ?? 'short',
         ...(p.min !== undefined ? { min: p.min } : {}),
+        ...(p.noValue !== undefined ? { noValue: p.noValue } : {}),
         color: { mode: 'palette-classic' },
         custom: {
           drawStyle: p.bars ? 'bars' : 'line',
@@ -122,7 +125,6 @@ export function stat(
     /** Colour steps: base colour, then [from value, colour] pairs. */
     thresholds?: [string, ...[number, string][]];
     colors?: Record<string, string>;
-    noValue?: string;
   },
 ): PanelBody {
   const [base, ...steps] = p.thresholds ?? ['green'];
@@ -210,7 +212,10 @@ export function table(
     targets: toTargets(p.targets, 'table'),
     transformations,
     fieldConfig: {
-      defaults: { custom: { align: 'auto', filterable: true, cellOptions: { type: 'auto' } } },
+      defaults: {
+        ...(p.noValue !== undefined ? { noValue: p.noValue } : {}),
+        custom: { align: 'auto', filterable: true, cellOptions: { type: 'auto' } },
+      },
       overrides: Object.entries(values)
         .filter(([, v]) => v.unit !== undefined)
         .map(([, v]) => ({

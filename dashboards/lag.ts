@@ -8,6 +8,7 @@ import {
   timeseries,
   type Dashboard,
 } from './grafana.js';
+import { jmxLagRows } from './jmx.js';
 
 /**
  * The condition of the KafkaConnectSinkStalled alert (without its `for`): RUNNING, lag > 0, no
@@ -136,6 +137,8 @@ export function lagDashboard(): Dashboard {
         values: { Value: { header: 'Lag (records)', unit: 'short' } },
         sortBy: 'Lag (records)',
       }),
+
+      ...jmxLagRows(),
     ],
   });
 }

@@ -9,6 +9,7 @@ import {
   timeseries,
   type Dashboard,
 } from './grafana.js';
+import { jmxOverviewRows } from './jmx.js';
 
 const UP_DOWN = { '1': { text: 'UP', color: 'green' }, '0': { text: 'DOWN', color: 'red' } };
 
@@ -204,6 +205,8 @@ export function overviewDashboard(): Dashboard {
         ],
         columns: { connect_cluster: 'Cluster', connector: 'Connector' },
       }),
+
+      ...jmxOverviewRows(),
 
       row('connect-sentinel'),
       timeseries({

@@ -90,6 +90,8 @@ export interface StartConnectOptions {
   baseDir?: string;
   version?: string;
   extraProps?: Record<string, string>;
+  /** Extra JVM flags before the main class, e.g. a `-javaagent:` (see jmx-agent.ts). */
+  jvmArgs?: string[];
   /** Readiness timeout (default 120 s). */
   timeoutMs?: number;
 }
@@ -755,6 +757,7 @@ export async function startConnect(kafka: KafkaRef, opts: StartConnectOptions = 
     ...JVM_OPTS,
     ...logFlags,
     ...jvmExtra,
+    ...(opts.jvmArgs ?? []),
     '-cp',
     classpath,
     'org.apache.kafka.connect.cli.ConnectDistributed',

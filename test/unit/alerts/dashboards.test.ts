@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
+import { TASK_RECORD_ERRORS_RECORD } from '../../../alerts/build.js';
 import { buildDashboards, type Panel } from '../../../dashboards/build.js';
-import { REPO_ROOT } from './known-metrics.js';
+import { NO_JMX_DATA } from '../../../dashboards/jmx.js';
+import { REPO_ROOT, jmxMetricNames } from './known-metrics.js';
+import { metricNames } from './promql.js';
 
 const dashboards = [...buildDashboards()];
 
@@ -81,6 +84,30 @@ describe('Grafana dashboards', () => {
       }
     },
   );
+
+  test.each(dashboards)(
+    '%s: every panel reading JMX series is marked (JMX) and says how to enable JMX when it has no data',
+    (_f, d) => {
+      const jmx = new Set([...jmxMetricNames(), TASK_RECORD_ERRORS_RECORD]);
+      for (const p of panelsOf(d.panels)) {
+        const reads = (p.targets ?? []).some((t) =>
+          [...metricNames(String(t['expr']))].some((m) => jmx.has(m)),
+        );
+        expect(p.title.endsWith('(JMX)'), p.title).toBe(
+          reads || (p.type === 'row' && p.title.includes('(JMX)')),
+        );
+        if (!reads) continue;
+        const defaults = (p['fieldConfig'] as { defaults: { noValue?: string } }).defaults;
+        expect(defaults.noValue, p.title).toBe(NO_JMX_DATA);
+      }
+      expect(NO_JMX_DATA).toContain('docs/jmx.md');
+    },
+  );
+
+  test('the Overview, DLQ and lag dashboards each have a JMX row', () => {
+    for (const [, d] of dashboards)
+      expect(panelsOf(d.panels).some((p) => p.type === 'row' && p.title.endsWith('(JMX)'))).toBe(true);
+  });
 
   test('titles are unique within a dashboard', () => {
     for (const [, d] of dashboards) {

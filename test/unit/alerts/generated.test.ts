@@ -36,9 +36,12 @@ test.each([...renderAlerts()])(
   },
 );
 
-test('the PrometheusRule carries exactly the groups of the plain rule file', () => {
-  const plain = parse(read(join(ALERTS_DIR, 'connect-sentinel.rules.yml'))) as { groups: unknown[] };
-  const crd = parse(read(join(ALERTS_DIR, 'prometheusrule.yaml'))) as {
+test.each([
+  ['connect-sentinel.rules.yml', 'prometheusrule.yaml', 'connect-sentinel'],
+  ['kafka-connect-jmx.rules.yml', 'prometheusrule-jmx.yaml', 'connect-sentinel-jmx'],
+])('the PrometheusRule of %s carries exactly its groups', (ruleFile, crdFile, name) => {
+  const plain = parse(read(join(ALERTS_DIR, ruleFile))) as { groups: unknown[] };
+  const crd = parse(read(join(ALERTS_DIR, crdFile))) as {
     apiVersion: string;
     kind: string;
     metadata: { name: string };
@@ -46,7 +49,7 @@ test('the PrometheusRule carries exactly the groups of the plain rule file', () 
   };
   expect(crd.apiVersion).toBe('monitoring.coreos.com/v1');
   expect(crd.kind).toBe('PrometheusRule');
-  expect(crd.metadata.name).toBe('connect-sentinel');
+  expect(crd.metadata.name).toBe(name);
   expect(crd.spec.groups).toEqual(plain.groups);
   expect(plain.groups.length).toBeGreaterThan(0);
 });

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { knownMetrics, parseMetricTable } from './known-metrics.js';
+import { jmxMetricNames, knownMetrics, parseMetricTable } from './known-metrics.js';
 
 test('parses metric rows, with or without backticks, and adds counter and histogram samples', () => {
   const names = parseMetricTable(
@@ -27,4 +27,10 @@ test('parses metric rows, with or without backticks, and adds counter and histog
 
 test('known metrics include Prometheus up', () => {
   expect(knownMetrics()).toContain('up');
+});
+
+test('JMX series come from the JMX exporter configuration and are none of the sidecar metrics', () => {
+  const jmx = jmxMetricNames();
+  expect(jmx).toContain('kafka_connect_jmx_task_records_skipped_total');
+  expect([...jmx].filter((m) => knownMetrics().has(m))).toEqual([]);
 });

@@ -1,10 +1,14 @@
 /**
  * The metric names connect-sentinel exposes, read from the documentation: `docs/metrics.md`, the
  * user-facing list, kept in sync with the exporter by its own test. Prometheus's own `up` is added.
+ *
+ * The JMX series are not the sidecar's: they are what the shipped JMX exporter configuration
+ * (deploy/jmx/kafka-connect.yml) makes a worker expose, read from that file.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jmxMetrics } from '../../helpers/jmx-config.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -65,4 +69,9 @@ export function knownMetrics(root: string = REPO_ROOT): Set<string> {
   }
   names.add('up');
   return names;
+}
+
+/** Series a worker exposes with deploy/jmx/kafka-connect.yml (not the sidecar's). */
+export function jmxMetricNames(): Set<string> {
+  return new Set(jmxMetrics().keys());
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { buildRules } from '../../../alerts/build.js';
+import { buildJmxRules, buildRules } from '../../../alerts/build.js';
 import { buildDashboards, type Panel } from '../../../dashboards/build.js';
-import { knownMetrics, knownMetricsSource } from './known-metrics.js';
+import { jmxMetricNames, knownMetrics, knownMetricsSource } from './known-metrics.js';
 import {
   checkExpressions,
   labelValuesSelector,
@@ -11,17 +11,23 @@ import {
   type Expression,
 } from './promql.js';
 
+const jmxRules = buildJmxRules().groups.flatMap((g) => g.rules);
+/** Series the JMX group records: rules and panels may read them. */
+const recorded = new Set(jmxRules.flatMap((r) => ('record' in r ? [r.record] : [])));
+
 function ruleExpressions(): Expression[] {
-  return buildRules().groups.flatMap((g) =>
-    g.rules.flatMap((r) => [
-      { source: `alert ${r.alert}`, expr: r.expr },
-      ...Object.entries(r.annotations).flatMap(([key, text]) =>
-        templateQueries(text).map((expr) => ({
-          source: `alert ${r.alert} annotation ${key} template query`,
-          expr,
-        })),
-      ),
-    ]),
+  return [...buildRules().groups.flatMap((g) => g.rules), ...jmxRules].flatMap((r) =>
+    'record' in r
+      ? [{ source: `record ${r.record}`, expr: r.expr }]
+      : [
+          { source: `alert ${r.alert}`, expr: r.expr },
+          ...Object.entries(r.annotations).flatMap(([key, text]) =>
+            templateQueries(text).map((expr) => ({
+              source: `alert ${r.alert} annotation ${key} template query`,
+              expr,
+            })),
+          ),
+        ],
   );
 }
 
@@ -66,12 +72,31 @@ describe('PromQL in alerts/ and dashboards/', () => {
     expect(checkExpressions(all)).toEqual([]);
   });
 
-  test(`every metric named is one the exporter exposes (${knownMetricsSource()})`, () => {
-    const known = knownMetrics();
+  test(`every metric named is the sidecar's (${knownMetricsSource()}), the JMX configuration's or recorded`, () => {
+    const known = new Set([...knownMetrics(), ...jmxMetricNames(), ...recorded]);
     const unknown = all.flatMap((e) =>
       [...metricNames(e.expr)].filter((m) => !known.has(m)).map((m) => `${m} in ${e.source}`),
     );
     expect(unknown).toEqual([]);
+  });
+
+  test('JMX series are named only by the JMX rule group and by panels, never by the sidecar rules', () => {
+    const jmx = jmxMetricNames();
+    const sidecarRules = all.filter(
+      (e) =>
+        e.source.startsWith('alert ') && !jmxRules.some((r) => 'alert' in r && e.source.includes(r.alert)),
+    );
+    expect(sidecarRules.flatMap((e) => [...metricNames(e.expr)].filter((m) => jmx.has(m)))).toEqual([]);
+    expect(jmxRules.every((r) => [...metricNames(r.expr)].some((m) => jmx.has(m)))).toBe(true);
+  });
+
+  test('every recorded series is shown on a dashboard', () => {
+    const panels = all.filter((e) => e.source.includes('.json panel'));
+    for (const r of recorded)
+      expect(
+        panels.some((e) => metricNames(e.expr).has(r)),
+        r,
+      ).toBe(true);
   });
 
   test('every metric of the contract is used by some rule or panel', () => {

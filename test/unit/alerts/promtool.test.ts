@@ -4,13 +4,13 @@ import { expect, test } from 'vitest';
 import { REPO_ROOT } from './known-metrics.js';
 import { promtool } from './promql.js';
 
-const ruleFile = 'alerts/connect-sentinel.rules.yml';
+const ruleFiles = ['alerts/connect-sentinel.rules.yml', 'alerts/kafka-connect-jmx.rules.yml'];
 const testFiles = readdirSync(join(REPO_ROOT, 'alerts', 'tests'))
   .filter((f) => f.endsWith('.yml') || f.endsWith('.yaml'))
   .sort()
   .map((f) => join('alerts', 'tests', f));
 
-test('promtool check rules passes on the rule file', () => {
+test.each(ruleFiles)('promtool check rules passes on %s', (ruleFile) => {
   const r = promtool(['check', 'rules', ruleFile], REPO_ROOT);
   expect(r.output).toMatch(/SUCCESS: \d+ rules found/);
   expect(r.status, r.output).toBe(0);

@@ -6,6 +6,10 @@ import { describe, expect, test } from 'vitest';
 import {
   ALERT_NAMES,
   DEFAULT_RULE_OPTIONS,
+  JMX_ALERT_NAMES,
+  JMX_RULE_FILE,
+  RULE_FILE,
+  buildJmxRules,
   buildRules,
   renderRuleFile,
   type AlertingRule,
@@ -13,10 +17,15 @@ import {
 import { REPO_ROOT } from './known-metrics.js';
 import { metricNames, promtool } from './promql.js';
 
-const committed = parse(readFileSync(join(REPO_ROOT, 'alerts', 'connect-sentinel.rules.yml'), 'utf8')) as {
-  groups: { name: string; rules: AlertingRule[] }[];
-};
-const rules = committed.groups.flatMap((g) => g.rules);
+/** Alerting rules of both generated rule files (the JMX file also has recording rules). */
+const rules = [RULE_FILE, JMX_RULE_FILE].flatMap((file) =>
+  (
+    parse(readFileSync(join(REPO_ROOT, 'alerts', file), 'utf8')) as {
+      groups: { name: string; rules: (AlertingRule<string> | { record: string })[] }[];
+    }
+  ).groups.flatMap((g) => g.rules.filter((r): r is AlertingRule<string> => 'alert' in r)),
+);
+const ALL_ALERTS: string[] = [...ALERT_NAMES, ...JMX_ALERT_NAMES];
 
 /** GitHub's heading anchors: lower case, punctuation other than - and _ removed, spaces to dashes. */
 function githubAnchor(heading: string): string {
@@ -38,8 +47,8 @@ const runbookAnchors = new Set(
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
 describe('every alert', () => {
-  test('the rule file has exactly the alerts the generator names, each once', () => {
-    expect(rules.map((r) => r.alert).sort()).toEqual([...ALERT_NAMES].sort());
+  test('the rule files have exactly the alerts the generators name, each once', () => {
+    expect(rules.map((r) => r.alert).sort()).toEqual([...ALL_ALERTS].sort());
   });
 
   test.each(rules.map((r) => [r.alert, r] as const))('%s is complete', (name, rule) => {
@@ -75,7 +84,7 @@ describe('every alert', () => {
       .split('\n')
       .filter((l) => /^##\s+(ConnectSentinel|KafkaConnect)\w+\s*$/.test(l))
       .map((l) => l.replace(/^##\s+/, '').trim());
-    expect(sections.sort()).toEqual([...ALERT_NAMES].sort());
+    expect(sections.sort()).toEqual([...ALL_ALERTS].sort());
   });
 });
 
@@ -102,11 +111,11 @@ const firing = cases.filter((c) => (c.exp_alerts ?? []).length > 0);
 const silent = cases.filter((c) => (c.exp_alerts ?? []).length === 0);
 
 describe('promtool test cases', () => {
-  test.each(testFiles.map(([f, t]) => [f, t] as const))('%s tests the generated rule file', (_f, t) => {
-    expect(t.rule_files).toEqual(['../connect-sentinel.rules.yml']);
+  test.each(testFiles.map(([f, t]) => [f, t] as const))('%s tests one generated rule file', (_f, t) => {
+    expect([[`../${RULE_FILE}`], [`../${JMX_RULE_FILE}`]]).toContainEqual(t.rule_files);
   });
 
-  test.each([...ALERT_NAMES])('%s has a case where it fires and one where it does not', (name) => {
+  test.each(ALL_ALERTS)('%s has a case where it fires and one where it does not', (name) => {
     expect(
       firing.map((c) => c.alertname),
       `no promtool case fires ${name}`,
@@ -196,6 +205,66 @@ describe('buildRules options', () => {
       ].entries()) {
         const file = join(dir, `r${i}.yml`);
         writeFileSync(file, renderRuleFile(buildRules(options)));
+        const r = promtool(['check', 'rules', file]);
+        expect(r.status, r.output).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('buildJmxRules options', () => {
+  const custom = buildJmxRules({
+    jmxJobSelector: 'job="connect-workers"',
+    jobSelector: 'job=~".*connect-sentinel.*"',
+    forOverride: '0s',
+    runbookBaseUrl: 'https://runbooks.example/ops',
+  });
+  const customRules = custom.groups.flatMap((g) => g.rules);
+
+  test('JMX series are selected by the JMX job, the sidecar series by the sidecar job', () => {
+    for (const rule of customRules) {
+      for (const metric of metricNames(rule.expr)) {
+        const selectors = rule.expr.match(new RegExp(`\\b${metric}\\b[^\\s)]*`, 'g')) ?? [];
+        const expected = metric.startsWith('kafka_connect_jmx_')
+          ? '{job="connect-workers"'
+          : '{job=~".*connect-sentinel.*"';
+        for (const selector of selectors) expect(selector, `${rule.expr}`).toContain(expected);
+      }
+    }
+  });
+
+  test('forOverride and the runbook base apply to every JMX alert; recording rules have neither', () => {
+    for (const rule of customRules) {
+      if ('record' in rule) {
+        expect(Object.keys(rule).sort()).toEqual(['expr', 'record']);
+        continue;
+      }
+      expect(rule.for).toBe('0s');
+      expect(rule.annotations.runbook_url).toBe(
+        `https://runbooks.example/ops/docs/runbook.md#${rule.alert.toLowerCase()}`,
+      );
+    }
+  });
+
+  test('thresholds are options, stated in the descriptions', () => {
+    const r = buildJmxRules({ recordErrorsPerSecond: 5, rebalancesPer15m: 9 }).groups.flatMap((g) => g.rules);
+    const errors = r.find((x) => 'alert' in x && x.alert === 'KafkaConnectRecordErrorRateHigh');
+    expect(errors?.expr).toMatch(/\) > 5$/);
+    expect(errors && 'annotations' in errors && errors.annotations.description).toContain('threshold 5/s');
+    expect(r.find((x) => 'alert' in x && x.alert === 'KafkaConnectRebalanceStorm')?.expr).toMatch(/>= 9$/);
+  });
+
+  test('rules rendered with other options pass promtool check rules', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jmx-rules-'));
+    try {
+      for (const [i, options] of [
+        { jmxJobSelector: '', jobSelector: '' },
+        { jmxJobSelector: 'namespace="kafka", job="workers"', rateWindow: '1m', forOverride: '0s' },
+      ].entries()) {
+        const file = join(dir, `r${i}.yml`);
+        writeFileSync(file, renderRuleFile(buildJmxRules(options)));
         const r = promtool(['check', 'rules', file]);
         expect(r.status, r.output).toBe(0);
       }
