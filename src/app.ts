@@ -8,8 +8,10 @@ import type { ConnectClient } from './connect/client.js';
 import { connectClientFor } from './connect/factory.js';
 import { ExpositionCache } from './exposition/cache.js';
 import { ClusterRenderer } from './exposition/render.js';
-import { startHttpServer, type JsonRoute, type RunningServer } from './http/server.js';
-import { statusJson } from './http/status.js';
+import { JsonDocument, type JsonSection } from './http/json-document.js';
+import { startHttpServer, type RunningServer } from './http/server.js';
+import { statusJson, unpolledStatus } from './http/status.js';
+import type { WebConfigRuntime } from './http/web-config.js';
 import type { KafkaReader } from './kafka/reader.js';
 import type { Logger } from './log.js';
 import { ClusterPoller } from './poller/poller.js';
@@ -27,15 +29,19 @@ export interface SentinelHooks {
   readonly onSnapshot?: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
   /** Lets a stage after the poll add to the snapshot (restart counters) before it is rendered. */
   readonly decorate?: (snapshot: ClusterSnapshot) => ClusterSnapshot;
-  readonly json?: ReadonlyMap<string, JsonRoute>;
-  readonly createServer?: Parameters<typeof startHttpServer>[0]['createServer'];
-  readonly authorize?: Parameters<typeof startHttpServer>[0]['authorize'];
+  /** A cluster's part of /api/v1/dlq, given its latest snapshot if any (undefined: the cluster has no DLQ reader). */
+  readonly dlq?: (cluster: string, snapshot: ClusterSnapshot | undefined) => JsonSection | undefined;
+  /** TLS, basic auth, headers and rate limit of the HTTP server (`--web.config.file`). */
+  readonly webConfig?: WebConfigRuntime;
   /** Runs on stop, after the pollers stopped: lets the stages drain (webhook queues). */
   readonly close?: () => Promise<void>;
 }
 
 export class Sentinel {
   readonly cache = new ExpositionCache({ version: VERSION, revision: REVISION });
+  /** /api/v1/status and /api/v1/dlq, made once per publication. */
+  readonly status = new JsonDocument();
+  readonly dlq = new JsonDocument();
   readonly pollers: ClusterPoller[] = [];
   readonly clients: ConnectClient[] = [];
   private readonly readers: KafkaReader[] = [];
@@ -63,9 +69,11 @@ export class Sentinel {
     ]) {
       this.registry.removeSingleMetric(name);
     }
+    this.status.setClusters(config.clusters.map((c) => c.name));
     config.clusters.forEach((cluster, index) => {
       const client = connectClientFor(cluster, config);
       this.clients.push(client);
+      this.status.setCluster(cluster.name, unpolledStatus(cluster.name).head);
       const reader = cluster.kafka ? hooks.kafkaReader?.(cluster, config, logger) : undefined;
       if (reader) this.readers.push(reader);
       this.snapshots.push(undefined);
@@ -96,6 +104,13 @@ export class Sentinel {
         }),
       );
     });
+    // Only the clusters with a DLQ reader, listed (empty) from the start.
+    const dlq = config.clusters.flatMap((c) => {
+      const section = hooks.dlq?.(c.name, undefined);
+      return section ? [{ name: c.name, section }] : [];
+    });
+    this.dlq.setClusters(dlq.map((d) => d.name));
+    for (const { name, section } of dlq) this.dlq.setCluster(name, section.head, section.items);
   }
 
   get url(): string {
@@ -113,17 +128,6 @@ export class Sentinel {
   }
 
   async start(): Promise<void> {
-    const json = new Map<string, JsonRoute>([
-      [
-        '/api/v1/status',
-        () =>
-          statusJson(
-            this.snapshots,
-            this.config.clusters.map((c) => c.name),
-          ),
-      ],
-      ...(this.hooks.json ?? []),
-    ]);
     await this.refreshProcessMetrics();
     this.server = await startHttpServer({
       ...(this.config.web.host ? { host: this.config.web.host } : {}),
@@ -131,10 +135,10 @@ export class Sentinel {
       telemetryPath: this.config.web.telemetryPath,
       metrics: this.cache,
       ready: () => this.ready,
-      json,
+      status: this.status,
+      dlq: this.dlq,
       logger: this.logger,
-      ...(this.hooks.createServer ? { createServer: this.hooks.createServer } : {}),
-      ...(this.hooks.authorize ? { authorize: this.hooks.authorize } : {}),
+      ...(this.hooks.webConfig ? { webConfig: this.hooks.webConfig } : {}),
     });
     for (const p of this.pollers) p.start();
     this.logger.info(
@@ -199,10 +203,21 @@ export class Sentinel {
       }
       this.cache.setCluster(snapshot.cluster, await renderer.renderAsync(snapshot, yieldToIo));
       await this.cache.compressed();
-      this.rendered.add(snapshot.cluster);
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'rendering metrics failed');
+      return;
     }
+    try {
+      // In a task of its own too: serializing thousands of connectors takes milliseconds.
+      await yieldToIo();
+      const { head, items } = statusJson(snapshot);
+      this.status.setCluster(snapshot.cluster, head, items);
+      const dlq = this.hooks.dlq?.(snapshot.cluster, snapshot);
+      if (dlq) this.dlq.setCluster(snapshot.cluster, dlq.head, dlq.items);
+    } catch (err) {
+      this.logger.error({ err, cluster: snapshot.cluster }, 'making the status JSON failed');
+    }
+    this.rendered.add(snapshot.cluster);
   }
 
   private async refreshProcessMetrics(assemble = true): Promise<void> {

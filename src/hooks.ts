@@ -10,15 +10,15 @@ import type { Logger } from './log.js';
 import { Healing } from './restarter/healing.js';
 
 export async function defaultHooks(config: Config, logger: Logger): Promise<SentinelHooks> {
-  // Throws a ConfigError naming every problem of the file, so a bad file stops the start.
+  // Throws a WebConfigError naming every problem of the file, so a bad file stops the start.
   const web = config.web.configFile ? WebConfigRuntime.load(config.web.configFile, { logger }) : undefined;
   const healing = new Healing({ config, logger });
   const kafka = kafkaHooks();
   return {
     kafkaReader: kafka.kafkaReader,
-    json: kafka.json,
+    dlq: kafka.dlq,
     ...(healing.inactive ? {} : healing.hooks()),
     close: () => healing.close(),
-    ...(web ? { createServer: web.createServer, authorize: web.authorize } : {}),
+    ...(web ? { webConfig: web } : {}),
   };
 }

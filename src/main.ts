@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Sentinel } from './app.js';
 import { ConfigError, parseArgs } from './config/load.js';
+import { WebConfigError } from './http/web-config-error.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     hooks = await defaultHooks(config, logger);
   } catch (err) {
     // The stages' own files (the web config) are configuration too: same exit status, one line per problem.
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof WebConfigError) {
       for (const p of err.problems) process.stderr.write(`connect-sentinel: config: ${p}\n`);
       return 2;
     }

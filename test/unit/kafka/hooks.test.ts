@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
 import { defaultHooks } from '../../../src/hooks.js';
 import { ClusterKafkaReader } from '../../../src/kafka/cluster-reader.js';
-import { DLQ_PATH, kafkaHooks } from '../../../src/kafka/hooks.js';
+import { kafkaHooks } from '../../../src/kafka/hooks.js';
 import { silentLogger } from '../../../src/log.js';
 
 const config = (argv: string[]) =>
@@ -22,20 +22,18 @@ describe('kafka hooks', () => {
     const r2 = defaults.kafkaReader?.(withKafka.clusters[0]!, withKafka, silentLogger());
     expect(r2).toBeInstanceOf(ClusterKafkaReader);
     await r2?.close();
-    expect(defaults.json?.has(DLQ_PATH)).toBe(true);
+    expect(defaults.dlq?.(withKafka.clusters[0]!.name, undefined)).toBeDefined();
   });
 
-  it('serves /api/v1/dlq per cluster before any poll, and filters by connector', async () => {
+  it('gives /api/v1/dlq its part per cluster with a reader, before any poll', async () => {
     const cfg = config(['--kafka.brokers', '127.0.0.1:9', '--connect.name', 'prod']);
     const hooks = kafkaHooks();
     const reader = hooks.kafkaReader(cfg.clusters[0]!, cfg, silentLogger());
-    const route = hooks.json.get(DLQ_PATH)!;
-    expect(route(new URL('http://x/api/v1/dlq'))).toEqual({
-      clusters: [{ name: 'prod', connectors: [], reader: { caughtUp: false, error: null, unattributed: 0 } }],
+    expect(hooks.dlq('prod', undefined)).toEqual({
+      head: { name: 'prod', reader: { caughtUp: false, error: null, unattributed: 0 } },
+      items: [],
     });
-    expect(route(new URL('http://x/api/v1/dlq?connector=none'))).toMatchObject({
-      clusters: [{ name: 'prod', connectors: [] }],
-    });
+    expect(hooks.dlq('other', undefined)).toBeUndefined();
     await reader?.close();
   });
 
