@@ -210,7 +210,7 @@ export class Sentinel {
     try {
       // In a task of its own too: serializing thousands of connectors takes milliseconds.
       await yieldToIo();
-      const { head, items } = statusJson(snapshot);
+      const { head, items } = statusJson(snapshot, snapshot.restarts);
       this.status.setCluster(snapshot.cluster, head, items);
       const dlq = this.hooks.dlq?.(snapshot.cluster, snapshot);
       if (dlq) this.dlq.setCluster(snapshot.cluster, dlq.head, dlq.items);

@@ -1,7 +1,7 @@
 /**
  * Whether a client takes gzip, from its Accept-Encoding header (RFC 9110 §12.5.3): codings are
  * case-insensitive, `q=0` means "not acceptable", `*` stands for every coding not named, and `identity` is
- * acceptable unless excluded. Gzip is chosen when acceptable and not less preferred than identity.
+ * acceptable unless excluded. Gzip is chosen when acceptable, unless identity is given a higher weight.
  */
 
 /** A qvalue: 0 to 1 with at most three decimals; undefined when malformed. */
@@ -34,6 +34,7 @@ export function acceptsGzip(header: string | undefined): boolean {
     else if (name === '*') any = Math.max(any ?? 0, q);
   }
   const g = gzip ?? any ?? 0;
-  const i = identity ?? any ?? 1;
+  // Identity unnamed is acceptable but not preferred: "deflate, gzip;q=0.8" asks for gzip.
+  const i = identity ?? any ?? 0;
   return g > 0 && g >= i;
 }

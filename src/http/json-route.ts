@@ -2,6 +2,7 @@
 import type { RequestHandler } from 'express';
 import type { JsonDocument } from './json-document.js';
 import { JsonQueryError, parseJsonQuery } from './json-query.js';
+import { sendText } from './text.js';
 
 export function jsonRoute(doc: JsonDocument): RequestHandler {
   return (req, res) => {
@@ -11,7 +12,7 @@ export function jsonRoute(doc: JsonDocument): RequestHandler {
       query = parseJsonQuery(q < 0 ? '' : req.url.slice(q + 1));
     } catch (err) {
       if (!(err instanceof JsonQueryError)) throw err;
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`${err.message}\n`);
+      sendText(res, 400, `${err.message}\n`);
       return;
     }
     const body = doc.body(query.filter, query.pretty);

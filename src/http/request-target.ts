@@ -5,6 +5,7 @@
  */
 import type { RequestHandler } from 'express';
 import type { Logger } from '../log.js';
+import { sendText } from './text.js';
 
 /** RFC 3986 pchar (and "/" in paths, "/" and "?" in queries), percent-escapes well-formed. */
 const PCHAR = "[A-Za-z0-9\\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2}";
@@ -21,8 +22,6 @@ export function requestTarget(logger: Logger): RequestHandler {
       return;
     }
     logger.debug({ target: req.url.slice(0, 200), remote: req.socket.remoteAddress }, 'bad request target');
-    res
-      .writeHead(400, { 'content-type': 'text/plain' })
-      .end('bad request target: expected a path like /metrics\n');
+    sendText(res, 400, 'bad request target: expected a path like /metrics\n');
   };
 }

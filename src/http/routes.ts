@@ -10,6 +10,7 @@ import { jsonRoute } from './json-route.js';
 import { landingPage } from './landing.js';
 import { metricsRoute, type MetricsSource } from './metrics-route.js';
 import { requestTarget } from './request-target.js';
+import { sendText } from './text.js';
 import type { WebConfigRuntime } from './web-config.js';
 
 export const STATUS_PATH = '/api/v1/status';
@@ -35,7 +36,7 @@ function literal(path: string): string {
 const text =
   (status: number, body: string): RequestHandler =>
   (_req, res) => {
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+    sendText(res, status, body);
   };
 
 export function httpApp(opts: RouteOptions): Express {
@@ -52,7 +53,7 @@ export function httpApp(opts: RouteOptions): Express {
   app.use(requestTarget(opts.logger));
   app.use((req, res, next) => {
     if (req.method === 'GET' || req.method === 'HEAD') next();
-    else res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+    else sendText(res, 405, 'method not allowed\n', { allow: 'GET, HEAD' });
   });
   app.get('/healthz', text(200, 'ok\n'));
   if (web) app.use(web.auth);
@@ -60,13 +61,13 @@ export function httpApp(opts: RouteOptions): Express {
   app.get(literal(opts.telemetryPath), metricsRoute(opts.metrics));
   app.get('/readyz', (_req, res) => {
     const ready = opts.ready();
-    res
-      .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-      .end(ready ? 'ready\n' : 'first poll not finished\n');
+    sendText(res, ready ? 200 : 503, ready ? 'ready\n' : 'first poll not finished\n');
   });
   const landing = landingPage([opts.telemetryPath, '/healthz', '/readyz', STATUS_PATH, DLQ_PATH]);
   app.get('/', (_req, res) => {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(landing);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': landing.length })
+      .end(landing);
   });
   app.get(STATUS_PATH, jsonRoute(opts.status));
   app.get(DLQ_PATH, jsonRoute(opts.dlq));
@@ -76,7 +77,7 @@ export function httpApp(opts: RouteOptions): Express {
     opts.logger.error({ err, path: req.url }, 'request failed');
     // Part of a body is already out: only closing the connection tells the client it is incomplete.
     if (res.headersSent) res.destroy();
-    else res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+    else sendText(res, 500, 'internal error\n');
   };
   app.use(failed);
   return app;

@@ -25,7 +25,8 @@ export function unpolledStatus(name: string): JsonSection {
   return { head: { name, polled: false } };
 }
 
-export function statusJson(s: ClusterSnapshot, restarts: RestartView | undefined = s.restarts): JsonSection {
+/** `restarts`: the restarter's counters, when it is enabled for the cluster (else each connector's restart is null). */
+export function statusJson(s: ClusterSnapshot, restarts?: RestartView): JsonSection {
   const c = s.connect;
   const lag = byConnector(s.kafka?.lag, (l) => ({ topic: l.topic, lag: l.lag, committed: l.committed }));
   const dlq = byConnector(s.kafka?.dlq, (d) => ({ topic: d.topic, records: d.records, written: d.written }));

@@ -13,6 +13,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from '../log.js';
 import { BasicAuth, type AuthVerdict } from './basic-auth.js';
 import { DEFAULT_FAILURE_LIMIT, FailureLimiter, type FailureLimit } from './failure-limiter.js';
+import { sendText } from './text.js';
 import { TokenBucket } from './token-bucket.js';
 import { WebConfigError } from './web-config-error.js';
 import { parseWebConfig, type ClientAuthType, type WebConfig } from './web-config-parse.js';
@@ -113,7 +114,7 @@ export class WebConfigRuntime {
     this.refresh();
     for (const [name, value] of Object.entries(this.config.headers)) res.setHeader(name, value);
     if (this.rateLimit && !this.rateLimit.take(this.now())) {
-      res.writeHead(429, { 'content-type': 'text/plain' }).end('too many requests\n');
+      sendText(res, 429, 'too many requests\n');
       return;
     }
     next();
@@ -125,16 +126,11 @@ export class WebConfigRuntime {
     const answer = (v: AuthVerdict): void => {
       if (v === 'ok') next();
       else if (v === 'denied') {
-        res
-          .writeHead(401, {
-            'www-authenticate': 'Basic realm="connect-sentinel"',
-            'content-type': 'text/plain',
-          })
-          .end('unauthorized\n');
+        sendText(res, 401, 'unauthorized\n', { 'www-authenticate': 'Basic realm="connect-sentinel"' });
       } else {
-        res
-          .writeHead(429, { 'retry-after': String(Math.ceil(v / 1000)), 'content-type': 'text/plain' })
-          .end('too many failed authentication attempts\n');
+        sendText(res, 429, 'too many failed authentication attempts\n', {
+          'retry-after': String(Math.ceil(v / 1000)),
+        });
       }
     };
     if (typeof verdict === 'object') verdict.then(answer, next);
