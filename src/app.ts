@@ -30,7 +30,10 @@ export interface SentinelHooks {
   /** Lets a stage after the poll add to the snapshot (restart counters) before it is rendered. */
   readonly decorate?: (snapshot: ClusterSnapshot) => ClusterSnapshot;
   /** A cluster's part of /api/v1/dlq, given its latest snapshot if any (undefined: the cluster has no DLQ reader). */
-  readonly dlq?: (cluster: string, snapshot: ClusterSnapshot | undefined) => JsonSection | undefined;
+  readonly dlq?: (
+    cluster: string,
+    snapshot: ClusterSnapshot | undefined,
+  ) => Required<JsonSection> | undefined;
   /** TLS, basic auth, headers and rate limit of the HTTP server (`--web.config.file`). */
   readonly webConfig?: WebConfigRuntime;
   /** Runs on stop, after the pollers stopped: lets the stages drain (webhook queues). */
@@ -208,12 +211,12 @@ export class Sentinel {
       return;
     }
     try {
-      // In a task of its own too: serializing thousands of connectors takes milliseconds.
+      // In tasks of their own too: serializing thousands of connectors takes tens of milliseconds.
       await yieldToIo();
       const { head, items } = statusJson(snapshot, snapshot.restarts);
-      this.status.setCluster(snapshot.cluster, head, items);
+      await this.status.setClusterAsync(snapshot.cluster, head, items, yieldToIo);
       const dlq = this.hooks.dlq?.(snapshot.cluster, snapshot);
-      if (dlq) this.dlq.setCluster(snapshot.cluster, dlq.head, dlq.items);
+      if (dlq) await this.dlq.setClusterAsync(snapshot.cluster, dlq.head, dlq.items, yieldToIo);
     } catch (err) {
       this.logger.error({ err, cluster: snapshot.cluster }, 'making the status JSON failed');
     }

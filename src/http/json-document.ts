@@ -121,6 +121,23 @@ function prettyLayout(c: Cluster): Layout {
   };
 }
 
+/** Serializing is paused after a slice this long (ms), so a large cluster does not hold up scrapes. */
+const SLICE_MS = 4;
+
+/** Each item's JSON, yielding whenever a slice's time is up. */
+function* serialize(items: readonly JsonItem[]): Generator<void, string[]> {
+  const texts: string[] = [];
+  let started = performance.now();
+  for (const item of items) {
+    texts.push(JSON.stringify(item.value) ?? 'null');
+    if ((texts.length & 63) === 0 && performance.now() - started > SLICE_MS) {
+      yield;
+      started = performance.now();
+    }
+  }
+  return texts;
+}
+
 export class JsonDocument {
   private order: readonly string[] = [];
   private readonly clusters = new Map<string, Cluster>();
@@ -136,14 +153,55 @@ export class JsonDocument {
    * the cluster is written as its head alone (no `connectors` field).
    */
   setCluster(name: string, head: Readonly<Record<string, unknown>>, items?: readonly JsonItem[]): void {
+    this.check(name, head);
+    let texts: string[] | undefined;
+    if (items) {
+      const slices = serialize(items);
+      let r = slices.next();
+      while (!r.done) r = slices.next();
+      texts = r.value;
+    }
+    this.install(name, head, items, texts);
+  }
+
+  /**
+   * setCluster for large clusters: serializes the items in slices of a few milliseconds with `pause()` in
+   * between (scrapes run meanwhile), then swaps the new content in at once. Updates of one cluster must not
+   * overlap (the composition publishes a cluster's snapshots one at a time).
+   */
+  async setClusterAsync(
+    name: string,
+    head: Readonly<Record<string, unknown>>,
+    items: readonly JsonItem[],
+    pause: () => Promise<void>,
+  ): Promise<void> {
+    this.check(name, head);
+    const slices = serialize(items);
+    let r = slices.next();
+    while (!r.done) {
+      await pause();
+      r = slices.next();
+    }
+    // Dropped from the document meanwhile: nothing to update.
+    if (this.order.includes(name)) this.install(name, head, items, r.value);
+  }
+
+  private check(name: string, head: Readonly<Record<string, unknown>>): void {
     if (!this.order.includes(name)) {
       throw new Error(`cluster "${name}" is not one of this document's clusters (${this.order.join(', ')})`);
     }
     if (Object.hasOwn(head, 'connectors')) {
       throw new Error(`the head of cluster "${name}" has a "connectors" field; the items are its connectors`);
     }
+  }
+
+  private install(
+    name: string,
+    head: Readonly<Record<string, unknown>>,
+    items: readonly JsonItem[] | undefined,
+    texts: readonly string[] | undefined,
+  ): void {
     const headJson = JSON.stringify(head);
-    const texts = items?.map((i) => JSON.stringify(i.value) ?? 'null');
     this.clusters.set(name, {
       head: headJson,
       connectors: items?.map((i) => i.connector) ?? [],

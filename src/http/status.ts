@@ -26,7 +26,7 @@ export function unpolledStatus(name: string): JsonSection {
 }
 
 /** `restarts`: the restarter's counters, when it is enabled for the cluster (else each connector's restart is null). */
-export function statusJson(s: ClusterSnapshot, restarts?: RestartView): JsonSection {
+export function statusJson(s: ClusterSnapshot, restarts?: RestartView): Required<JsonSection> {
   const c = s.connect;
   const lag = byConnector(s.kafka?.lag, (l) => ({ topic: l.topic, lag: l.lag, committed: l.committed }));
   const dlq = byConnector(s.kafka?.dlq, (d) => ({ topic: d.topic, records: d.records, written: d.written }));

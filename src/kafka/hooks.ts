@@ -12,7 +12,7 @@ export interface KafkaHooks {
     logger: Logger,
   ) => ClusterKafkaReader | undefined;
   /** Undefined for a cluster without a reader; `snapshot` (the latest, if any) gives the connectors' states. */
-  readonly dlq: (cluster: string, snapshot: ClusterSnapshot | undefined) => JsonSection | undefined;
+  readonly dlq: (cluster: string, snapshot: ClusterSnapshot | undefined) => Required<JsonSection> | undefined;
 }
 
 /**

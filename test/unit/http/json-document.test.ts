@@ -133,6 +133,34 @@ describe('filters choose items, never re-serialize', () => {
   });
 });
 
+describe('updates', () => {
+  test('a large cluster is serialized in slices with pauses between, and swapped in at once at the end', async () => {
+    const doc = twoClusters();
+    const before = text(doc);
+    const items = Array.from({ length: 20_000 }, (_, i) =>
+      item(`c-${i}`, ['RUNNING'], { config: { topics: 'a,b,c'.repeat(20), i } }),
+    );
+    let pauses = 0;
+    await doc.setClusterAsync('prod', { name: 'prod', polled: true }, items, async () => {
+      pauses++;
+      // Requests served meanwhile still get the previous content, whole.
+      expect(text(doc)).toBe(before);
+    });
+    expect(pauses).toBeGreaterThan(0);
+    const after = JSON.parse(text(doc)) as { clusters: { connectors: unknown[] }[] };
+    expect(after.clusters.map((c) => c.connectors.length)).toEqual([20_000, 1]);
+  });
+
+  test('a cluster dropped from the document while it was being serialized stays dropped', async () => {
+    const doc = twoClusters();
+    const items = Array.from({ length: 20_000 }, (_, i) =>
+      item(`c-${i}`, ['RUNNING'], { pad: 'x'.repeat(200) }),
+    );
+    await doc.setClusterAsync('prod', { name: 'prod' }, items, async () => doc.setClusters(['staging']));
+    expect(names(text(doc))).toEqual([['staging', 'orders-sink']]);
+  });
+});
+
 describe('?pretty', () => {
   test('is JSON.stringify(…, null, 2) of the same document, filters included', () => {
     const doc = twoClusters();

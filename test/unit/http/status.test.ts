@@ -83,7 +83,7 @@ test('without a restart view, restart is null', () => {
 });
 
 test("items carry the connector's and its tasks' states for ?state=", () => {
-  expect(statusJson(rich, rich.restarts).items?.map((i) => [i.connector, i.states])).toEqual([
+  expect(statusJson(rich, rich.restarts).items.map((i) => [i.connector, i.states])).toEqual([
     ['orders-sink', ['RUNNING', 'RUNNING', 'FAILED']],
     ['audit-source', ['PAUSED', 'PAUSED']],
   ]);
