@@ -42,13 +42,11 @@ export class BasicAuth {
   /** user → bcrypt hash; none: everyone is let in. */
   setUsers(users: ReadonlyMap<string, string>): void {
     this.users = users;
-    // The costliest configured hash: an unknown user then never answers faster than any known one.
-    // Its comparison's result is thrown away, so whose hash it is does not matter.
-    let costliest = '';
-    for (const hash of users.values()) {
-      if (costliest === '' || bcryptCost(hash) > bcryptCost(costliest)) costliest = hash;
-    }
-    this.standIn = costliest;
+    // As costly as the costliest configured hash, so an unknown user never answers faster than a known one.
+    // A fresh salt and no real digest: no password matches it, and making it costs nothing.
+    let cost = 0;
+    for (const hash of users.values()) cost = Math.max(cost, bcryptCost(hash));
+    this.standIn = cost > 0 ? `${bcrypt.genSaltSync(cost)}${'.'.repeat(31)}` : '';
   }
 
   /** The verdict for an Authorization header from a client address; a Promise when bcrypt has to run. */

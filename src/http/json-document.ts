@@ -83,7 +83,7 @@ function joined(texts: readonly string[]): { all: Buffer; views: Buffer[] } {
   const views: Buffer[] = [];
   let at = 0;
   texts.forEach((t, i) => {
-    if (i > 0) at = all.write(',', at) + at;
+    if (i > 0) all[at++] = 0x2c; // ,
     const n = lengths[i] as number;
     all.write(t, at);
     views.push(all.subarray(at, at + n));

@@ -13,8 +13,8 @@ import { requestTarget } from './request-target.js';
 import { sendText } from './text.js';
 import type { WebConfigRuntime } from './web-config.js';
 
-export const STATUS_PATH = '/api/v1/status';
-export const DLQ_PATH = '/api/v1/dlq';
+const STATUS_PATH = '/api/v1/status';
+const DLQ_PATH = '/api/v1/dlq';
 
 export interface RouteOptions {
   /** Where /metrics is served (`--web.telemetry-path`). */
@@ -22,6 +22,7 @@ export interface RouteOptions {
   readonly metrics: MetricsSource;
   /** /readyz answers 200 once this is true (every cluster polled and published once). */
   readonly ready: () => boolean;
+  /** /api/v1/status and /api/v1/dlq, updated by the composition on each publication. */
   readonly status: JsonDocument;
   readonly dlq: JsonDocument;
   readonly webConfig?: WebConfigRuntime;

@@ -1,27 +1,15 @@
 /** Listens: the express application on HTTP, or on HTTPS when the web config has TLS. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log.js';
-import type { JsonDocument } from './json-document.js';
-import type { MetricsSource } from './metrics-route.js';
-import { httpApp } from './routes.js';
-import type { WebConfigRuntime } from './web-config.js';
+import { httpApp, type RouteOptions } from './routes.js';
 
 export type { MetricsSource } from './metrics-route.js';
 
-export interface HttpOptions {
+export interface HttpOptions extends RouteOptions {
   /** Undefined: every address. */
   readonly host?: string;
   /** 0: any free port (see RunningServer.port). */
   readonly port: number;
-  readonly telemetryPath: string;
-  readonly metrics: MetricsSource;
-  readonly ready: () => boolean;
-  /** /api/v1/status and /api/v1/dlq, updated by the composition on each publication. */
-  readonly status: JsonDocument;
-  readonly dlq: JsonDocument;
-  readonly webConfig?: WebConfigRuntime;
-  readonly logger: Logger;
 }
 
 export interface RunningServer {

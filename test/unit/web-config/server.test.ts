@@ -234,6 +234,8 @@ describe('basic auth over TLS', () => {
     expect(compare).toHaveBeenCalledTimes(1);
     const hash = compare.mock.calls[0]?.[1] as string;
     expect(hash.split('$')[2]).toBe('06');
+    expect(hash).toHaveLength(60);
+    expect([BOB, CAROL]).not.toContain(hash);
   });
 
   test('failed attempts are limited per client before bcrypt runs: 429 with Retry-After, until a token comes back', async () => {
