@@ -138,9 +138,9 @@ export class WebConfigRuntime {
   };
 
   /** Re-reads the file and the files it names when `checkEveryMs` has passed; keeps the last good config. */
-  refresh(force = false): void {
+  private refresh(): void {
     const now = this.now();
-    if (!force && now - this.checkedAt < this.checkEveryMs) return;
+    if (now - this.checkedAt < this.checkEveryMs) return;
     this.checkedAt = now;
     const digest = this.fingerprint(this.config);
     if (digest === this.digest) return;
