@@ -11,6 +11,7 @@ export interface JsonItem {
   readonly connector: string;
   /** The connector's state and its tasks' states: `?state=` matches any of them. */
   readonly states: readonly string[];
+  /** Read once, when the cluster is set: a getter can build it then, inside the serialization's slices. */
   readonly value: unknown;
 }
 

@@ -1,5 +1,6 @@
 /** One cluster's snapshot → its part of /api/v1/status: the cluster's fields, and an item per connector. Pure. */
 import { errorHandling } from '../connect/error-handling.js';
+import type { ConnectorView } from '../connect/types.js';
 import { taskFailures, type ClusterSnapshot, type RestartView } from '../state/snapshot.js';
 import type { JsonItem, JsonSection } from './json-document.js';
 
@@ -57,32 +58,45 @@ export function statusJson(s: ClusterSnapshot, restarts?: RestartView): Required
   const items = c.connectors.map((con): JsonItem => ({
     connector: con.name,
     states: [con.state, ...con.tasks.map((t) => t.state)],
-    value: {
-      name: con.name,
-      type: con.type,
-      class: con.className,
-      state: con.state,
-      workerId: con.workerId,
-      trace: con.trace ?? null,
-      failures: s.failures.connectors.get(con.name) ?? 0,
-      errorHandling: errorHandling(con),
-      tasks: con.tasks.map((t) => ({
-        id: t.id,
-        state: t.state,
-        workerId: t.workerId,
-        trace: t.trace ?? null,
-        failures: taskFailures(s.failures, con.name, t.id),
-      })),
-      dlq: dlq.get(con.name) ?? [],
-      lag: lag.get(con.name) ?? [],
-      restart: restarts
-        ? {
-            attempts: restarts.attempts.get(con.name) ?? 0,
-            failures: restarts.failures.get(con.name) ?? 0,
-            budgetExhausted: restarts.budgetExhausted.has(con.name),
-          }
-        : null,
+    // Built when the document serializes it, in its time slices, and not kept afterwards.
+    get value() {
+      return connectorJson(s, con, lag, dlq, restarts);
     },
   }));
   return { head, items };
+}
+
+function connectorJson(
+  s: ClusterSnapshot,
+  con: ConnectorView,
+  lag: ReadonlyMap<string, unknown[]>,
+  dlq: ReadonlyMap<string, unknown[]>,
+  restarts: RestartView | undefined,
+): unknown {
+  return {
+    name: con.name,
+    type: con.type,
+    class: con.className,
+    state: con.state,
+    workerId: con.workerId,
+    trace: con.trace ?? null,
+    failures: s.failures.connectors.get(con.name) ?? 0,
+    errorHandling: errorHandling(con),
+    tasks: con.tasks.map((t) => ({
+      id: t.id,
+      state: t.state,
+      workerId: t.workerId,
+      trace: t.trace ?? null,
+      failures: taskFailures(s.failures, con.name, t.id),
+    })),
+    dlq: dlq.get(con.name) ?? [],
+    lag: lag.get(con.name) ?? [],
+    restart: restarts
+      ? {
+          attempts: restarts.attempts.get(con.name) ?? 0,
+          failures: restarts.failures.get(con.name) ?? 0,
+          budgetExhausted: restarts.budgetExhausted.has(con.name),
+        }
+      : null,
+  };
 }
