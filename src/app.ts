@@ -16,8 +16,10 @@ import { connectClientFor } from './connect/factory.js';
 import type { ConnectorView } from './connect/types.js';
 import { ExpositionCache } from './exposition/cache.js';
 import { ClusterRenderer, renderNotifications, renderRestarts } from './exposition/render.js';
+import { dlqJson } from './http/dlq.js';
+import { JsonDocument } from './http/json-document.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
-import { statusJson } from './http/status.js';
+import { statusJson, unpolledStatus } from './http/status.js';
 import { WebConfigRuntime } from './http/web-config.js';
 import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
 import type { Logger } from './log.js';
@@ -58,6 +60,8 @@ class ClusterPipeline {
   /** Snapshots waiting to be published, and the publication running. */
   private queue: { snapshot: ClusterSnapshot; previous: ClusterSnapshot | undefined }[] = [];
   private publishing: Promise<void> | undefined;
+  /** The JSON documents' updates for this cluster, one after another, each from the newest data at its start. */
+  private json: Promise<void> = Promise.resolve();
   /** For notifications: the connectors of the latest successful poll and the instances seen FAILED. */
   private lastGood: readonly ConnectorView[] | undefined;
   private failed: FailedInstances = new Set();
@@ -111,9 +115,9 @@ class ClusterPipeline {
     this.publishing ??= this.drain();
   }
 
-  /** Resolves once every snapshot made so far is published. */
+  /** Resolves once every snapshot made so far, and healing's latest counters, are published. */
   get published(): Promise<void> {
-    return this.publishing ?? Promise.resolve();
+    return (this.publishing ?? Promise.resolve()).then(() => this.json);
   }
 
   private async drain(): Promise<void> {
@@ -136,12 +140,35 @@ class ClusterPipeline {
       await this.sentinel.refreshProcessMetrics(false);
       const cache = this.sentinel.cache;
       cache.setCluster(this.name, await this.renderer.renderAsync(snapshot, yieldToIo));
-      this.sentinel.publishJson(this);
       await cache.compressed();
-      this.rendered = true;
     } catch (err) {
       this.sentinel.logger.error({ err, cluster: this.name }, 'rendering metrics failed');
     }
+    await this.publishJson();
+    this.rendered = true;
+  }
+
+  /**
+   * /api/v1/status and /api/v1/dlq for this cluster, serialized once per publication (in slices that let
+   * scrapes through). Queued, so the last update to land is the one made from the newest snapshot and counters.
+   */
+  publishJson(): Promise<void> {
+    this.json = this.json.then(async () => {
+      const snapshot = this.latest;
+      if (!snapshot) return;
+      try {
+        await yieldToIo();
+        const { head, items } = statusJson(snapshot, this.restarts);
+        await this.sentinel.status.setClusterAsync(this.name, head, items, yieldToIo);
+        if (this.kafka) {
+          const dlq = dlqJson(this.name, snapshot);
+          await this.sentinel.dlq.setClusterAsync(this.name, dlq.head, dlq.items, yieldToIo);
+        }
+      } catch (err) {
+        this.sentinel.logger.error({ err, cluster: this.name }, 'making the status JSON failed');
+      }
+    });
+    return this.json;
   }
 
   /** Healing and notifications see every snapshot of a successful poll, once /metrics shows it or a newer one. */
@@ -176,7 +203,7 @@ class ClusterPipeline {
   private publishRestarts(view: RestartView): void {
     this.restarts = view;
     this.sentinel.cache.setCluster(this.name, renderRestarts(this.name, view), 'restarts');
-    this.sentinel.publishJson(this);
+    void this.publishJson();
   }
 
   async close(): Promise<void> {
@@ -193,6 +220,9 @@ class ClusterPipeline {
 
 export class Sentinel {
   readonly cache = new ExpositionCache({ version: VERSION, revision: REVISION });
+  /** /api/v1/status and /api/v1/dlq, made once per publication and served as shared buffers. */
+  readonly status = new JsonDocument();
+  readonly dlq = new JsonDocument();
   readonly notifier: WebhookNotifier | undefined;
   private readonly clusters: readonly ClusterPipeline[];
   private readonly registry = new Registry();
@@ -237,6 +267,15 @@ export class Sentinel {
         );
     }
     this.clusters = config.clusters.map((c) => new ClusterPipeline(this, c, config, logger, options));
+    this.status.setClusters(config.clusters.map((c) => c.name));
+    for (const c of config.clusters) this.status.setCluster(c.name, unpolledStatus(c.name).head);
+    // Only the clusters with a Kafka source, listed (empty) from the start.
+    const withKafka = this.clusters.filter((c) => c.kafka);
+    this.dlq.setClusters(withKafka.map((c) => c.name));
+    for (const c of withKafka) {
+      const { head, items } = dlqJson(c.name, undefined);
+      this.dlq.setCluster(c.name, head, items);
+    }
   }
 
   get url(): string {
@@ -261,12 +300,10 @@ export class Sentinel {
       telemetryPath: this.config.web.telemetryPath,
       metrics: this.cache,
       ready: () => this.ready,
-      json: new Map([
-        ['/api/v1/status', () => ({ clusters: this.statusClusters })],
-        ['/api/v1/dlq', (url: URL) => ({ clusters: this.dlqClusters(url.searchParams.get('connector')) })],
-      ]),
+      status: this.status,
+      dlq: this.dlq,
       logger: this.logger,
-      ...(this.web ? { createServer: this.web.createServer, authorize: this.web.authorize } : {}),
+      ...(this.web ? { webConfig: this.web } : {}),
     });
     for (const c of this.clusters) c.poller.start();
     this.logger.info(
@@ -313,30 +350,6 @@ export class Sentinel {
       await this.server?.close();
     })();
     return this.stopping;
-  }
-
-  /** The status JSON, per cluster in configured order (made once per publication). */
-  private statusClusters: unknown[] = [];
-
-  /** Called by a cluster's pipeline whenever its snapshot or its restart counters change. */
-  publishJson(_changed: ClusterPipeline): void {
-    this.statusClusters = this.clusters.map((c) =>
-      c.latest ? statusJson(c.latest, c.restarts) : { name: c.name, polled: false },
-    );
-  }
-
-  private dlqClusters(only: string | null): unknown[] {
-    const out: unknown[] = [];
-    for (const c of this.clusters) {
-      const s = c.latest?.kafka?.dlqStatus;
-      if (!c.kafka || !s) continue;
-      out.push({
-        name: c.name,
-        ...s,
-        connectors: only === null ? s.connectors : s.connectors.filter((x) => x.connector === only),
-      });
-    }
-    return out;
   }
 
   /** Process metrics are refreshed with each publication so a scrape never renders anything. */

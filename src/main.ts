@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Sentinel } from './app.js';
 import { ConfigError, parseArgs } from './config/load.js';
+import { WebConfigError } from './http/web-config-error.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     sentinel = new Sentinel(config, logger);
   } catch (err) {
     // The web config file is configuration too: same exit status, one line per problem.
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof WebConfigError) {
       for (const p of err.problems) process.stderr.write(`connect-sentinel: config: ${p}\n`);
       return 2;
     }

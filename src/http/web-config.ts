@@ -1,371 +1,24 @@
 /**
- * `--web.config.file` in the Prometheus exporter-toolkit format
- * (https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md): TLS for the HTTP
- * server, basic auth with bcrypt hashes, response headers and a rate limit. The file and the files it
- * names are checked again (at most every `checkEveryMs`, when a connection or request arrives), so rotated
- * certificates and changed users take effect without a restart.
+ * A loaded `--web.config.file` at run time: makes the HTTP(S) server, gives the express middleware for its
+ * headers, rate limit and basic auth, and swaps in a changed file's settings as they come (certificates via
+ * setSecureContext). The file and the files it names are checked again at most every `checkEveryMs`, when a
+ * connection or request arrives, so rotated certificates and changed users need no restart.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import path from 'node:path';
 import type tls from 'node:tls';
-import { createSecureContext } from 'node:tls';
-import bcrypt from 'bcryptjs';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { parseDuration } from '../config/duration.js';
-import { ConfigError } from '../config/load.js';
+import type { RequestHandler } from 'express';
 import type { Logger } from '../log.js';
+import { BasicAuth, type AuthVerdict } from './basic-auth.js';
+import { DEFAULT_FAILURE_LIMIT, FailureLimiter, type FailureLimit } from './failure-limiter.js';
+import { sendText } from './text.js';
+import { TokenBucket } from './token-bucket.js';
+import { WebConfigError } from './web-config-error.js';
+import { parseWebConfig, type ClientAuthType, type WebConfig } from './web-config-parse.js';
 
-export const CLIENT_AUTH_TYPES = [
-  'NoClientCert',
-  'RequestClientCert',
-  'RequireAnyClientCert',
-  'VerifyClientCertIfGiven',
-  'RequireAndVerifyClientCert',
-] as const;
-export type ClientAuthType = (typeof CLIENT_AUTH_TYPES)[number];
-
-const TLS_VERSIONS: Record<string, tls.SecureVersion> = {
-  TLS10: 'TLSv1',
-  TLS11: 'TLSv1.1',
-  TLS12: 'TLSv1.2',
-  TLS13: 'TLSv1.3',
-};
-
-/** Go's crypto/tls names (what exporter-toolkit accepts) → OpenSSL's, for TLS 1.2 and below. */
-const CIPHER_SUITES: Record<string, string> = {
-  TLS_RSA_WITH_AES_128_CBC_SHA: 'AES128-SHA',
-  TLS_RSA_WITH_AES_256_CBC_SHA: 'AES256-SHA',
-  TLS_RSA_WITH_AES_128_GCM_SHA256: 'AES128-GCM-SHA256',
-  TLS_RSA_WITH_AES_256_GCM_SHA384: 'AES256-GCM-SHA384',
-  TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA: 'ECDHE-ECDSA-AES128-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA: 'ECDHE-ECDSA-AES256-SHA',
-  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 'ECDHE-RSA-AES128-SHA',
-  TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA: 'ECDHE-RSA-AES256-SHA',
-  TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: 'ECDHE-ECDSA-AES128-GCM-SHA256',
-  TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: 'ECDHE-ECDSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: 'ECDHE-RSA-AES128-GCM-SHA256',
-  TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: 'ECDHE-RSA-AES256-GCM-SHA384',
-  TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-RSA-CHACHA20-POLY1305',
-  TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256: 'ECDHE-ECDSA-CHACHA20-POLY1305',
-};
-/** TLS 1.3 suites: always on (as in Go); listed here so naming them is not an error. */
-const TLS13_SUITES = ['TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_AES_128_GCM_SHA256'];
-
-const CURVES: Record<string, string> = {
-  CurveP256: 'P-256',
-  CurveP384: 'P-384',
-  CurveP521: 'P-521',
-  X25519: 'X25519',
-};
-
-/** The only headers exporter-toolkit lets the file set, with the values it accepts (undefined: any). */
-const HEADERS: Record<string, RegExp | undefined> = {
-  'Content-Security-Policy': undefined,
-  'X-Frame-Options': /^(deny|sameorigin)$/i,
-  'X-Content-Type-Options': /^nosniff$/i,
-  'X-XSS-Protection': undefined,
-  'Strict-Transport-Security': undefined,
-};
-
-const BCRYPT_HASH = /^\$2[aby]?\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;
-
-export interface TlsServerSettings {
-  /** Options of tls.createSecureContext: certificate, key, client CA, versions, ciphers, curves. */
-  readonly context: tls.SecureContextOptions;
-  readonly clientAuth: ClientAuthType;
-  /** Client certificates must carry one of these subject alternative names (empty: any). */
-  readonly allowedSans: readonly string[];
-}
-
-export interface WebConfig {
-  readonly tls?: TlsServerSettings;
-  /** user → bcrypt hash; empty: no basic auth. */
-  readonly users: ReadonlyMap<string, string>;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Token bucket: one request per interval, bursts of `burst`. */
-  readonly rateLimit?: { readonly intervalMs: number; readonly burst: number };
-  /** The files the config names (absolute): a change to any of them is a change of the config. */
-  readonly files: readonly string[];
-}
-
-/** A web config file with problems; each problem names the file, line and key. */
-export class WebConfigError extends ConfigError {}
-
-/** Parses and validates a web config file's text; relative paths are relative to the file's directory. */
-export function parseWebConfig(
-  text: string,
-  file: string,
-  read: (p: string) => Buffer = (p) => readFileSync(p),
-): WebConfig {
-  const problems: string[] = [];
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const where = (node: Node | null | undefined): string =>
-    node?.range ? `${file}:${lines.linePos(node.range[0]).line}` : file;
-  for (const e of [...doc.errors, ...doc.warnings]) {
-    problems.push(`${file}:${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`);
-  }
-  if (doc.errors.length > 0) throw new WebConfigError(problems);
-
-  /** The entries of a mapping; unknown keys (when `known` is given) are problems naming the key. */
-  const entries = (node: unknown, key: string, known?: readonly string[]): Map<string, Node | null> => {
-    const out = new Map<string, Node | null>();
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return out;
-    if (!isMap(node)) {
-      problems.push(`${where(node as Node)}: ${key || 'the file'} must be a mapping`);
-      return out;
-    }
-    for (const pair of node.items) {
-      const k = isScalar(pair.key) ? String(pair.key.value) : '?';
-      const full = key ? `${key}.${k}` : k;
-      if (known && !known.includes(k)) {
-        problems.push(`${where(pair.key as Node)}: unknown key "${full}" (known here: ${known.join(', ')})`);
-        continue;
-      }
-      out.set(k, (pair.value as Node | null) ?? null);
-    }
-    return out;
-  };
-  const scalar = (node: Node | null | undefined, key: string): string | undefined => {
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return undefined;
-    if (!isScalar(node)) {
-      problems.push(`${where(node)}: ${key} must be a single value`);
-      return undefined;
-    }
-    return String(node.value);
-  };
-  const list = (node: Node | null | undefined, key: string): string[] => {
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return [];
-    if (!isSeq(node)) {
-      problems.push(`${where(node)}: ${key} must be a list`);
-      return [];
-    }
-    return node.items.map((i, n) => scalar(i as Node, `${key}[${n}]`) ?? '');
-  };
-  const bool = (node: Node | null | undefined, key: string, dflt: boolean): boolean => {
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return dflt;
-    if (isScalar(node) && typeof node.value === 'boolean') return node.value;
-    problems.push(`${where(node)}: ${key} must be true or false`);
-    return dflt;
-  };
-  const oneOf = <T extends string>(
-    node: Node | null | undefined,
-    key: string,
-    values: readonly T[],
-    dflt: T,
-  ): T => {
-    const v = scalar(node, key);
-    if (v === undefined) return dflt;
-    if (!(values as readonly string[]).includes(v)) {
-      problems.push(`${where(node)}: ${key} "${v}" is not one of ${values.join(', ')}`);
-      return dflt;
-    }
-    return v as T;
-  };
-
-  const top = entries(doc.contents, '', [
-    'tls_server_config',
-    'http_server_config',
-    'basic_auth_users',
-    'rate_limit',
-  ]);
-  const files: string[] = [];
-  const dir = path.dirname(path.resolve(file));
-
-  /** An inline PEM (`inline`) or a file (`fileKey`), not both. */
-  const pem = (t: Map<string, Node | null>, inline: string, fileKey: string): Buffer | undefined => {
-    const text = scalar(t.get(inline), `tls_server_config.${inline}`);
-    const p = scalar(t.get(fileKey), `tls_server_config.${fileKey}`);
-    if (text !== undefined && p !== undefined) {
-      problems.push(`${where(t.get(fileKey))}: tls_server_config: set ${inline} or ${fileKey}, not both`);
-    }
-    if (p !== undefined) {
-      const abs = path.resolve(dir, p);
-      files.push(abs);
-      try {
-        return read(abs);
-      } catch (err) {
-        problems.push(
-          `${where(t.get(fileKey))}: tls_server_config.${fileKey}: cannot read ${abs}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        );
-        return undefined;
-      }
-    }
-    return text === undefined ? undefined : Buffer.from(text);
-  };
-
-  let tlsSettings: TlsServerSettings | undefined;
-  const tlsNode = top.get('tls_server_config');
-  const t = entries(tlsNode, 'tls_server_config', [
-    'cert',
-    'key',
-    'client_ca',
-    'cert_file',
-    'key_file',
-    'client_auth_type',
-    'client_ca_file',
-    'client_allowed_sans',
-    'min_version',
-    'max_version',
-    'cipher_suites',
-    'prefer_server_cipher_suites',
-    'curve_preferences',
-  ]);
-  if (t.size > 0) {
-    const at = where(tlsNode);
-    const cert = pem(t, 'cert', 'cert_file');
-    const key = pem(t, 'key', 'key_file');
-    const ca = pem(t, 'client_ca', 'client_ca_file');
-    const certGiven = t.has('cert') || t.has('cert_file');
-    const keyGiven = t.has('key') || t.has('key_file');
-    if (!certGiven || !keyGiven)
-      problems.push(`${at}: tls_server_config needs cert_file (or cert) and key_file (or key)`);
-    const clientAuth = oneOf(
-      t.get('client_auth_type'),
-      'tls_server_config.client_auth_type',
-      CLIENT_AUTH_TYPES,
-      'NoClientCert',
-    );
-    const caGiven = t.has('client_ca') || t.has('client_ca_file');
-    if (caGiven && clientAuth === 'NoClientCert') {
-      problems.push(
-        `${at}: tls_server_config: a client CA is set but client_auth_type is NoClientCert (use RequireAndVerifyClientCert)`,
-      );
-    }
-    if (
-      !caGiven &&
-      (clientAuth === 'VerifyClientCertIfGiven' || clientAuth === 'RequireAndVerifyClientCert')
-    ) {
-      problems.push(
-        `${at}: tls_server_config: client_auth_type ${clientAuth} needs client_ca_file (or client_ca) to verify against`,
-      );
-    }
-    const allowedSans = list(t.get('client_allowed_sans'), 'tls_server_config.client_allowed_sans');
-    if (
-      allowedSans.length > 0 &&
-      clientAuth !== 'RequireAnyClientCert' &&
-      clientAuth !== 'RequireAndVerifyClientCert'
-    ) {
-      problems.push(
-        `${at}: tls_server_config.client_allowed_sans needs client_auth_type RequireAnyClientCert or RequireAndVerifyClientCert`,
-      );
-    }
-    const versions = Object.keys(TLS_VERSIONS);
-    const minVersion = oneOf(t.get('min_version'), 'tls_server_config.min_version', versions, 'TLS12');
-    const maxVersion = oneOf(t.get('max_version'), 'tls_server_config.max_version', versions, 'TLS13');
-    if (versions.indexOf(minVersion) > versions.indexOf(maxVersion)) {
-      problems.push(`${at}: tls_server_config: min_version ${minVersion} is above max_version ${maxVersion}`);
-    }
-    const ciphers: string[] = [];
-    for (const name of list(t.get('cipher_suites'), 'tls_server_config.cipher_suites')) {
-      const openssl = CIPHER_SUITES[name];
-      if (openssl) ciphers.push(openssl);
-      else if (!TLS13_SUITES.includes(name)) {
-        problems.push(
-          `${where(t.get('cipher_suites'))}: tls_server_config.cipher_suites: unknown suite "${name}" (known: ${Object.keys(CIPHER_SUITES).join(', ')})`,
-        );
-      }
-    }
-    const curves: string[] = [];
-    for (const name of list(t.get('curve_preferences'), 'tls_server_config.curve_preferences')) {
-      const c = CURVES[name];
-      if (c) curves.push(c);
-      else
-        problems.push(
-          `${where(t.get('curve_preferences'))}: tls_server_config.curve_preferences: unknown curve "${name}" (known: ${Object.keys(CURVES).join(', ')})`,
-        );
-    }
-    const context: tls.SecureContextOptions = {
-      ...(cert ? { cert } : {}),
-      ...(key ? { key } : {}),
-      ...(ca ? { ca } : {}),
-      minVersion: TLS_VERSIONS[minVersion] as tls.SecureVersion,
-      maxVersion: TLS_VERSIONS[maxVersion] as tls.SecureVersion,
-      // Naming TLS 1.2 suites must not switch TLS 1.3 off: its suites are not configurable in Go either.
-      ...(ciphers.length > 0 ? { ciphers: [...TLS13_SUITES, ...ciphers].join(':') } : {}),
-      ...(curves.length > 0 ? { ecdhCurve: curves.join(':') } : {}),
-      honorCipherOrder: bool(
-        t.get('prefer_server_cipher_suites'),
-        'tls_server_config.prefer_server_cipher_suites',
-        true,
-      ),
-    };
-    if (cert && key && problems.length === 0) {
-      try {
-        createSecureContext(context);
-      } catch (err) {
-        problems.push(
-          `${at}: tls_server_config: the certificate, key and client CA cannot be used: ${(err as Error).message}`,
-        );
-      }
-    }
-    tlsSettings = { context, clientAuth, allowedSans };
-  }
-
-  const h = entries(top.get('http_server_config'), 'http_server_config', ['http2', 'headers']);
-  // HTTP/2 defaults to on in exporter-toolkit; connect-sentinel serves HTTP/1.1, which every scraper speaks.
-  bool(h.get('http2'), 'http_server_config.http2', true);
-  const headers: Record<string, string> = {};
-  for (const [name, node] of entries(h.get('headers'), 'http_server_config.headers', Object.keys(HEADERS))) {
-    const value = scalar(node, `http_server_config.headers.${name}`);
-    if (value === undefined || value === '') continue;
-    const allowed = HEADERS[name];
-    if (allowed && !allowed.test(value)) {
-      problems.push(
-        `${where(node)}: http_server_config.headers.${name}: "${value}" is not accepted (${allowed.source.replace(/[\^$()]/g, '').replace('|', ' or ')})`,
-      );
-      continue;
-    }
-    headers[name] = value;
-  }
-
-  const users = new Map<string, string>();
-  for (const [user, node] of entries(top.get('basic_auth_users'), 'basic_auth_users')) {
-    const hash = scalar(node, `basic_auth_users.${user}`);
-    if (user.includes(':'))
-      problems.push(`${where(node)}: basic_auth_users: user "${user}" must not contain ":"`);
-    else if (hash === undefined || !BCRYPT_HASH.test(hash)) {
-      problems.push(
-        `${where(node)}: basic_auth_users.${user}: not a bcrypt hash (make one with: htpasswd -nBC 10 "" | tr -d ':\\n')`,
-      );
-    } else users.set(user, hash);
-  }
-
-  let rateLimit: WebConfig['rateLimit'];
-  const r = entries(top.get('rate_limit'), 'rate_limit', ['interval', 'burst']);
-  if (r.size > 0) {
-    const interval = scalar(r.get('interval'), 'rate_limit.interval') ?? '0';
-    const intervalMs = parseDuration(interval);
-    const burstText = scalar(r.get('burst'), 'rate_limit.burst') ?? '0';
-    const burst = Number(burstText);
-    if (intervalMs === undefined)
-      problems.push(
-        `${where(r.get('interval'))}: rate_limit.interval "${interval}" is not a duration (e.g. 1s)`,
-      );
-    if (!Number.isInteger(burst) || burst < 0)
-      problems.push(`${where(r.get('burst'))}: rate_limit.burst "${burstText}" is not a whole number`);
-    else if (intervalMs !== undefined && intervalMs > 0 && burst === 0) {
-      problems.push(
-        `${where(r.get('burst'))}: rate_limit.burst must be at least 1 when rate_limit.interval is set`,
-      );
-    }
-    if (intervalMs !== undefined && intervalMs > 0 && burst > 0) rateLimit = { intervalMs, burst };
-  }
-
-  if (problems.length > 0) throw new WebConfigError(problems);
-  return {
-    ...(tlsSettings ? { tls: tlsSettings } : {}),
-    users,
-    headers,
-    ...(rateLimit ? { rateLimit } : {}),
-    files,
-  };
-}
-
-/** Reads and validates a web config file. */
+/** Reads and validates a web config file; throws WebConfigError naming every problem. */
 export function loadWebConfig(file: string, read: (p: string) => Buffer = (p) => readFileSync(p)): WebConfig {
   let text: string;
   try {
@@ -389,10 +42,15 @@ function subjectAltNames(text: string | undefined): string[] {
   return text.split(', ').map((entry) => entry.slice(entry.indexOf(':') + 1).replace(/^"|"$/g, ''));
 }
 
-// A valid hash compared when the user is unknown, so a wrong user takes as long as a wrong password.
-const UNKNOWN_USER_HASH = '$2b$10$MrUy/FmnnDdCxe8lgK/9vOfLi.5N4fwDRiyEz.LYNPVXTh5Fy2xMi';
-/** bcrypt comparisons waiting beyond this are refused (401) rather than queued: each costs ~0.1 s of CPU. */
-const MAX_PENDING_COMPARISONS = 16;
+/** Why `next` cannot replace `current` while running, if it cannot. */
+function refusal(current: WebConfig, next: WebConfig, file: string): string | undefined {
+  if (Boolean(next.tls) !== Boolean(current.tls)) return `${file}: switching TLS on or off takes a restart`;
+  // An emptied or half-written file must not open every endpoint: taking auth away is a deliberate act.
+  if (current.users.size > 0 && next.users.size === 0) {
+    return `${file}: removing every user of basic_auth_users (turning basic auth off) takes a restart`;
+  }
+  return undefined;
+}
 
 export interface WebConfigOptions {
   readonly logger: Logger;
@@ -400,27 +58,20 @@ export interface WebConfigOptions {
   readonly checkEveryMs?: number;
   /** A successful bcrypt comparison is remembered this long (default 60 s). */
   readonly authCacheMs?: number;
+  /** Failed basic-auth attempts allowed per client before bcrypt runs (default: 10, then one a second). */
+  readonly failureLimit?: FailureLimit;
   readonly now?: () => number;
 }
 
-/**
- * A loaded web config with its lifecycle: makes the HTTP(S) server and the basic auth check for
- * SentinelHooks, and swaps in a changed file's settings (certificates via setSecureContext) as they come.
- */
 export class WebConfigRuntime {
   private config: WebConfig;
   private digest: string;
   private checkedAt: number;
   private readonly servers = new Set<https.Server>();
-  /** sha256(hash of the user, Authorization header) → expiry of a successful comparison. */
-  private readonly authCache = new Map<string, number>();
-  private comparisons: Promise<unknown> = Promise.resolve();
-  private pending = 0;
-  private tokens = 0;
-  private tokensAt = 0;
+  private readonly basicAuth: BasicAuth;
+  private rateLimit: TokenBucket | undefined;
   private readonly now: () => number;
   private readonly checkEveryMs: number;
-  private readonly authCacheMs: number;
 
   private constructor(
     readonly file: string,
@@ -428,12 +79,16 @@ export class WebConfigRuntime {
   ) {
     this.now = opts.now ?? Date.now;
     this.checkEveryMs = opts.checkEveryMs ?? 1000;
-    this.authCacheMs = opts.authCacheMs ?? 60_000;
     this.config = loadWebConfig(file);
     this.digest = this.fingerprint(this.config);
     this.checkedAt = this.now();
-    this.tokens = this.config.rateLimit?.burst ?? 0;
-    this.tokensAt = this.now();
+    this.basicAuth = new BasicAuth({
+      logger: opts.logger,
+      limiter: new FailureLimiter(opts.failureLimit ?? DEFAULT_FAILURE_LIMIT),
+      rememberMs: opts.authCacheMs ?? 60_000,
+      now: this.now,
+    });
+    this.apply(this.config, undefined);
   }
 
   /** Throws WebConfigError listing every problem of the file. */
@@ -441,96 +96,87 @@ export class WebConfigRuntime {
     return new WebConfigRuntime(file, opts);
   }
 
-  get current(): WebConfig {
-    return this.config;
-  }
-
-  /** Wraps the request handler: headers, rate limit; HTTPS with the configured TLS when there is some. */
-  readonly createServer = (handler: http.RequestListener): http.Server => {
-    const wrapped: http.RequestListener = (req, res) => {
-      this.refresh();
-      for (const [name, value] of Object.entries(this.config.headers)) res.setHeader(name, value);
-      if (!this.takeToken()) {
-        res.writeHead(429, { 'content-type': 'text/plain' }).end('too many requests\n');
-        return;
-      }
-      handler(req, res);
-    };
+  /** The server for the request handler: HTTPS with the configured TLS when there is some, else HTTP. */
+  createServer(handler: http.RequestListener): http.Server {
     const t = this.config.tls;
-    if (!t) return http.createServer(wrapped);
-    const server = https.createServer({ ...t.context, ...clientAuthOptions(t.clientAuth) }, wrapped);
+    if (!t) return http.createServer(handler);
+    const server = https.createServer({ ...t.context, ...clientAuthOptions(t.clientAuth) }, handler);
     // Before the TLS listener wraps the socket, so a rotated certificate serves this very connection.
     server.prependListener('connection', () => this.refresh());
     server.on('secureConnection', (socket: tls.TLSSocket) => this.checkClient(socket));
     this.servers.add(server);
     server.once('close', () => this.servers.delete(server));
     return server;
+  }
+
+  /** First on every request, /healthz included: picks up a changed file, sets the headers, rate-limits. */
+  readonly guard: RequestHandler = (_req, res, next) => {
+    this.refresh();
+    for (const [name, value] of Object.entries(this.config.headers)) res.setHeader(name, value);
+    if (this.rateLimit && !this.rateLimit.take(this.now())) {
+      sendText(res, 429, 'too many requests\n');
+      return;
+    }
+    next();
   };
 
-  /** Basic auth against basic_auth_users (no users: everyone); bcrypt runs one at a time, async. */
-  readonly authorize = (req: http.IncomingMessage): boolean | Promise<boolean> => {
-    this.refresh();
-    const users = this.config.users;
-    if (users.size === 0) return true;
-    const header = req.headers.authorization ?? '';
-    const m = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-    if (!m) return false;
-    const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return false;
-    const user = decoded.slice(0, colon);
-    const password = decoded.slice(colon + 1);
-    const hash = users.get(user);
-    const key = createHash('sha256')
-      .update(`${hash ?? ''}\n${header}`)
-      .digest('hex');
-    const now = this.now();
-    if (hash !== undefined && (this.authCache.get(key) ?? 0) > now) return true;
-    if (this.pending >= MAX_PENDING_COMPARISONS) return false;
-    this.pending++;
-    const result = this.comparisons
-      .then(() => bcrypt.compare(password, hash ?? UNKNOWN_USER_HASH))
-      .then((ok) => ok && hash !== undefined)
-      .finally(() => this.pending--);
-    this.comparisons = result.catch(() => undefined);
-    return result.then((ok) => {
-      if (ok) this.remember(key);
-      else this.opts.logger.debug({ user }, 'basic auth failed');
-      return ok;
-    });
+  /** Basic auth against basic_auth_users (none: everyone); 401 for a wrong or missing password. */
+  readonly auth: RequestHandler = (req, res, next) => {
+    const verdict = this.basicAuth.check(req.headers.authorization, req.socket.remoteAddress);
+    const answer = (v: AuthVerdict): void => {
+      if (v === 'ok') next();
+      else if (v === 'denied') {
+        sendText(res, 401, 'unauthorized\n', { 'www-authenticate': 'Basic realm="connect-sentinel"' });
+      } else {
+        sendText(res, 429, 'too many failed authentication attempts\n', {
+          'retry-after': String(Math.ceil(v / 1000)),
+        });
+      }
+    };
+    if (typeof verdict === 'object') verdict.then(answer, next);
+    else answer(verdict);
   };
 
   /** Re-reads the file and the files it names when `checkEveryMs` has passed; keeps the last good config. */
-  refresh(force = false): void {
+  private refresh(): void {
     const now = this.now();
-    if (!force && now - this.checkedAt < this.checkEveryMs) return;
+    if (now - this.checkedAt < this.checkEveryMs) return;
     this.checkedAt = now;
     const digest = this.fingerprint(this.config);
     if (digest === this.digest) return;
+    // Remembered even when refused: a bad file is reported once, not on every check until it changes.
     this.digest = digest;
     try {
       const next = loadWebConfig(this.file);
-      if (Boolean(next.tls) !== Boolean(this.config.tls)) {
-        throw new WebConfigError([`${this.file}: switching TLS on or off takes a restart`]);
-      }
-      for (const server of this.servers) {
-        if (next.tls) {
-          server.setSecureContext(next.tls.context);
-          // Read by tls.Server for each new connection.
-          Object.assign(server, clientAuthOptions(next.tls.clientAuth));
-        }
-      }
-      if (next.rateLimit?.burst !== this.config.rateLimit?.burst) this.tokens = next.rateLimit?.burst ?? 0;
+      const refused = refusal(this.config, next, this.file);
+      if (refused) throw new WebConfigError([refused]);
+      const previous = this.config;
       this.config = next;
       this.digest = this.fingerprint(next);
+      this.apply(next, previous);
       this.opts.logger.info({ file: this.file }, 'web config reloaded');
     } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
+      const problems = err instanceof WebConfigError ? err.problems : [(err as Error).message];
       this.opts.logger.error(
         { file: this.file, problems },
         'web config not reloaded; the previous one stays in force',
       );
     }
+  }
+
+  private apply(next: WebConfig, previous: WebConfig | undefined): void {
+    if (next.tls) {
+      for (const server of this.servers) {
+        server.setSecureContext(next.tls.context);
+        // Read by tls.Server for each new connection.
+        Object.assign(server, clientAuthOptions(next.tls.clientAuth));
+      }
+    }
+    this.basicAuth.setUsers(next.users);
+    const r = next.rateLimit;
+    const same =
+      r && previous?.rateLimit?.burst === r.burst && previous.rateLimit.intervalMs === r.intervalMs;
+    if (!same) this.rateLimit = r ? new TokenBucket(r.burst, r.intervalMs, this.now()) : undefined;
   }
 
   /** A digest of the file's bytes and of every file it names (k8s secret updates keep neither mtime nor inode meaningful). */
@@ -545,26 +191,6 @@ export class WebConfigRuntime {
       }
     }
     return h.digest('hex');
-  }
-
-  private remember(key: string): void {
-    const now = this.now();
-    if (this.authCache.size >= 1000) {
-      for (const [k, until] of this.authCache) if (until <= now) this.authCache.delete(k);
-      if (this.authCache.size >= 1000) this.authCache.clear();
-    }
-    this.authCache.set(key, now + this.authCacheMs);
-  }
-
-  private takeToken(): boolean {
-    const limit = this.config.rateLimit;
-    if (!limit) return true;
-    const now = this.now();
-    this.tokens = Math.min(limit.burst, this.tokens + (now - this.tokensAt) / limit.intervalMs);
-    this.tokensAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   /** The client certificate policies OpenSSL cannot express alone; a refused client is disconnected. */

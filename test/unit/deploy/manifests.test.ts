@@ -22,7 +22,7 @@ const DEFAULT_PORT = Number(
 );
 const TELEMETRY_PATH = String(SETTINGS.find((s) => s.key === 'web.telemetryPath')?.default);
 const FLAGS = new Set(SETTINGS.flatMap((s) => (s.flag ? [s.flag] : [])));
-const SERVER_SOURCE = read('src/http/server.ts');
+const ROUTES_SOURCE = read('src/http/routes.ts');
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = any;
@@ -110,7 +110,7 @@ describe('deploy/kubernetes', () => {
   test('ports, probes and security context agree with the image and the code', () => {
     expect(sidecar.ports).toEqual([{ name: 'metrics', containerPort: DEFAULT_PORT }]);
     expect(sidecar.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(SERVER_SOURCE).toContain("url.pathname === '/healthz'");
+    expect(ROUTES_SOURCE).toContain("app.get('/healthz'");
     expect(sidecar.securityContext).toMatchObject({
       runAsNonRoot: true,
       runAsUser: 1000,

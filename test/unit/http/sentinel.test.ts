@@ -85,6 +85,7 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
   const { ExpositionCache } = await import('../../../src/exposition/cache.js');
   const { renderCluster } = await import('../../../src/exposition/render.js');
   const { startHttpServer } = await import('../../../src/http/server.js');
+  const { JsonDocument } = await import('../../../src/http/json-document.js');
   const { silentLogger } = await import('../../../src/log.js');
   const { connectorView, snapshotWith } = await import('../../fixtures/views.js');
   const { get } = await import('node:http');
@@ -96,7 +97,8 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
     telemetryPath: '/metrics',
     metrics: cache,
     ready: () => true,
-    json: new Map(),
+    status: new JsonDocument(),
+    dlq: new JsonDocument(),
     logger: silentLogger(),
   });
   try {

@@ -2,11 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ConfigError } from '../../../src/config/load.js';
-import { loadWebConfig, parseWebConfig } from '../../../src/http/web-config.js';
+import { WebConfigError } from '../../../src/http/web-config-error.js';
+import { parseWebConfig } from '../../../src/http/web-config-parse.js';
+import { loadWebConfig } from '../../../src/http/web-config.js';
 import { TestPki, type Pem } from './certs.js';
 
 const HASH = bcrypt.hashSync('s3cret', 4);
+const read = (p: string): Buffer => fs.readFileSync(p);
 
 let pki: TestPki;
 let ca: Pem;
@@ -23,19 +25,39 @@ afterAll(() => pki.cleanup());
 
 function problems(text: string): string[] {
   try {
-    parseWebConfig(text, path.join(pki.dir, 'web.yml'));
+    parseWebConfig(text, path.join(pki.dir, 'web.yml'), read);
   } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
+    expect(err).toBeInstanceOf(WebConfigError);
+    return [...(err as WebConfigError).problems];
   }
   throw new Error('expected the web config to be refused');
 }
 
 describe('a valid web config', () => {
   test('an empty file means plain HTTP without auth', () => {
-    const c = parseWebConfig('', 'web.yml');
+    const c = parseWebConfig('', 'web.yml', read);
     expect(c.tls).toBeUndefined();
     expect(c.users.size).toBe(0);
+  });
+
+  test('parsing reads the files the config names only through the reader it is given', () => {
+    const files = new Map([
+      ['/etc/sentinel/tls.crt', pki.read(server.cert)],
+      ['/etc/sentinel/tls.key', pki.read(server.key)],
+    ]);
+    const asked: string[] = [];
+    const c = parseWebConfig(
+      'tls_server_config:\n  cert_file: tls.crt\n  key_file: /etc/sentinel/tls.key\n',
+      '/etc/sentinel/web.yml',
+      (p) => {
+        asked.push(p);
+        const b = files.get(p);
+        if (!b) throw Object.assign(new Error('absent'), { code: 'ENOENT' });
+        return b;
+      },
+    );
+    expect(asked).toEqual(['/etc/sentinel/tls.crt', '/etc/sentinel/tls.key']);
+    expect(c.tls?.context.cert).toEqual(pki.read(server.cert));
   });
 
   test('the exporter-toolkit keys become TLS options, users, headers and a rate limit', () => {
@@ -61,6 +83,7 @@ describe('a valid web config', () => {
         '  burst: 5',
       ].join('\n'),
       path.join(pki.dir, 'web.yml'),
+      read,
     );
     expect(c.tls?.clientAuth).toBe('RequireAndVerifyClientCert');
     expect(c.tls?.context).toMatchObject({

@@ -1,6 +1,7 @@
 /**
- * A real Sentinel (no Connect behind it: its polls fail, /metrics is served regardless) behind
- * --web.config.file, fetched with node's HTTPS client as Prometheus would.
+ * The HTTP server behind --web.config.file, fetched with node's HTTP(S) client as Prometheus would: TLS, client
+ * certificates, basic auth, and the file re-read while running (on an injected clock, so nothing sleeps). The
+ * wiring through the composition (src/app.ts) and main.ts is checked on a real Sentinel.
  */
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
@@ -8,19 +9,26 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Sentinel } from '../../../src/app.js';
-import { ConfigError, parseArgs } from '../../../src/config/load.js';
+import { parseArgs } from '../../../src/config/load.js';
+import type { FailureLimit } from '../../../src/http/failure-limiter.js';
+import { JsonDocument } from '../../../src/http/json-document.js';
+import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
+import { WebConfigError } from '../../../src/http/web-config-error.js';
 import { WebConfigRuntime } from '../../../src/http/web-config.js';
-import { silentLogger } from '../../../src/log.js';
+import { createLogger, silentLogger } from '../../../src/log.js';
 import { TestPki, type Pem } from './certs.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ALICE = bcrypt.hashSync('wonderland', 10);
 const BOB = bcrypt.hashSync('builder', 4);
+const BODY = Buffer.from('kafka_connect_up{connect_cluster="default"} 1\n');
 
 let pki: TestPki;
 let ca: Pem;
@@ -28,7 +36,7 @@ let serverA: Pem;
 let serverB: Pem;
 let client: Pem;
 let stranger: Pem;
-const running: Sentinel[] = [];
+const running: { stop(): Promise<void> }[] = [];
 
 beforeAll(() => {
   pki = new TestPki();
@@ -39,12 +47,62 @@ beforeAll(() => {
   stranger = pki.leaf('stranger', pki.ca('other-ca'), 'client');
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(running.splice(0).map((s) => s.stop()));
 });
 afterAll(() => pki.cleanup());
 
+interface LogLine {
+  level: number;
+  msg: string;
+  problems?: string[];
+}
+
+interface Served {
+  readonly url: string;
+  readonly file: string;
+  readonly logs: LogLine[];
+  /** Moves the injected clock past the check interval, so the next request or connection re-reads the file. */
+  later(ms?: number): void;
+}
+
+let files = 0;
+
+/** The HTTP server alone, with a fixed /metrics body, behind this web config. */
+async function serve(webConfig: string, failureLimit?: FailureLimit): Promise<Served> {
+  const file = pki.write(`web-${files++}.yml`, webConfig);
+  const logs: LogLine[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  const logger = createLogger('debug', 'json', sink);
+  let now = Date.now();
+  const web = WebConfigRuntime.load(file, {
+    logger,
+    now: () => now,
+    ...(failureLimit ? { failureLimit } : {}),
+  });
+  const server: RunningServer = await startHttpServer({
+    host: '127.0.0.1',
+    port: 0,
+    telemetryPath: '/metrics',
+    metrics: { parts: [BODY], length: BODY.length, gzip: gzipSync(BODY), compressed: async () => {} },
+    ready: () => true,
+    status: new JsonDocument(),
+    dlq: new JsonDocument(),
+    webConfig: web,
+    logger,
+  });
+  running.push({ stop: () => server.close() });
+  return { url: server.url, file, logs, later: (ms = 1001) => void (now += ms) };
+}
+
+/** A real Sentinel built by the composition (no Connect behind it: its polls fail, /metrics is served regardless). */
 async function startSentinel(webConfig: string): Promise<Sentinel> {
-  const file = pki.write(`web-${running.length}-${Date.now()}.yml`, webConfig);
+  const file = pki.write(`sentinel-${files++}.yml`, webConfig);
   const parsed = parseArgs({
     argv: [
       '--connect.url=http://127.0.0.1:1',
@@ -107,12 +165,17 @@ function get(url: string, opts: { auth?: string; cert?: Pem; ca?: string } = {})
   });
 }
 
+const statuses = async (url: string, paths: string[], auth?: string): Promise<number[]> =>
+  Promise.all(paths.map(async (p) => (await get(`${url}${p}`, auth ? { auth } : {})).status));
+
 function fingerprint(pem: Pem): string {
   return new X509Certificate(pki.read(pem.cert)).fingerprint256;
 }
 
 const tlsConfig = (cert: Pem, extra = ''): string =>
   `tls_server_config:\n  cert_file: ${cert.cert}\n  key_file: ${cert.key}\n${extra}`;
+
+const PROTECTED = ['/metrics', '/', '/readyz', '/api/v1/status', '/api/v1/dlq', '/nope'];
 
 describe('basic auth over TLS', () => {
   test('the right password gets /metrics, a wrong one or none gets 401; /healthz stays open for probes', async () => {
@@ -145,43 +208,73 @@ describe('basic auth over TLS', () => {
     );
   });
 
-  test('basic auth works without TLS too, and a successful comparison is remembered', async () => {
-    const s = await startSentinel(`basic_auth_users:\n  alice: ${ALICE}\n`);
+  test('basic auth works without TLS too and covers every path but /healthz; a success is remembered', async () => {
+    const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n`);
     expect(s.url).toMatch(/^http:\/\//);
-    expect((await get(`${s.url}/metrics`, { auth: 'alice:wonderland' })).status).toBe(200);
-    expect((await get(`${s.url}/metrics`, { auth: 'alice:x' })).status).toBe(401);
+    expect(await statuses(s.url, PROTECTED)).toEqual(PROTECTED.map(() => 401));
+    expect(await statuses(s.url, ['/healthz'])).toEqual([200]);
+    const compare = vi.spyOn(bcrypt, 'compare');
+    expect(await statuses(s.url, PROTECTED, 'bob:builder')).toEqual([200, 200, 200, 200, 200, 404]);
+    // bcrypt ran for the first of them only (the others may have been queued behind it and found the answer).
+    expect(compare.mock.calls.length).toBeLessThan(PROTECTED.length);
+    compare.mockClear();
+    expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([200]);
+    expect(compare).not.toHaveBeenCalled();
+    // Failures are never remembered as successes.
+    expect(await statuses(s.url, ['/metrics', '/metrics'], 'bob:x')).toEqual([401, 401]);
+    expect(compare).toHaveBeenCalledTimes(2);
+  });
 
-    const file = pki.write('cache.yml', `basic_auth_users:\n  alice: ${ALICE}\n`);
-    const web = WebConfigRuntime.load(file, { logger: silentLogger() });
-    const req = {
-      headers: { authorization: `Basic ${Buffer.from('alice:wonderland').toString('base64')}` },
-    } as http.IncomingMessage;
-    const first = web.authorize(req);
-    expect(first).toBeInstanceOf(Promise); // bcrypt runs once...
-    expect(await first).toBe(true);
-    expect(web.authorize(req)).toBe(true); // ...then the answer is known without it
-    const wrong = {
-      headers: { authorization: `Basic ${Buffer.from('alice:x').toString('base64')}` },
-    } as http.IncomingMessage;
-    expect(await web.authorize(wrong)).toBe(false);
-    expect(web.authorize(wrong)).toBeInstanceOf(Promise); // failures are never remembered as successes
+  test('an unknown user is compared against a hash as costly as the costliest configured one (no timing tell)', async () => {
+    const CAROL = bcrypt.hashSync('carol', 6);
+    const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n  carol: ${CAROL}\n`);
+    const compare = vi.spyOn(bcrypt, 'compare');
+    expect(await statuses(s.url, ['/metrics'], 'mallory:builder')).toEqual([401]);
+    expect(compare).toHaveBeenCalledTimes(1);
+    const hash = compare.mock.calls[0]?.[1] as string;
+    expect(hash.split('$')[2]).toBe('06');
+    expect(hash).toHaveLength(60);
+    expect([BOB, CAROL]).not.toContain(hash);
+  });
+
+  test('failed attempts are limited per client before bcrypt runs: 429 with Retry-After, until a token comes back', async () => {
+    const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n`, {
+      burst: 3,
+      intervalMs: 60_000,
+      maxClients: 100,
+    });
+    const compare = vi.spyOn(bcrypt, 'compare');
+    const replies = [];
+    for (let i = 0; i < 6; i++) replies.push(await get(`${s.url}/metrics`, { auth: `bob:guess-${i}` }));
+    expect(replies.map((r) => r.status)).toEqual([401, 401, 401, 429, 429, 429]);
+    expect(compare).toHaveBeenCalledTimes(3);
+    expect(replies[3]?.headers['retry-after']).toBe('60');
+    // Exhausted, even the right password waits (it would cost a comparison too)...
+    expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([429]);
+    // ...until the bucket refills; a right password does not use the attempt up.
+    s.later(60_000);
+    expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([200]);
+    expect(await statuses(s.url, ['/metrics'], 'bob:wrong')).toEqual([401]);
+    expect(await statuses(s.url, ['/metrics'], 'bob:wrong')).toEqual([429]);
+    // /healthz and a remembered success are not affected.
+    expect(await statuses(s.url, ['/healthz', '/metrics'], 'bob:builder')).toEqual([200, 200]);
   });
 });
 
 describe('client certificates', () => {
   test('RequireAndVerifyClientCert: no certificate or one from another CA is refused; a trusted one gets in', async () => {
-    const s = await startSentinel(
+    const s = await serve(
       tlsConfig(serverA, `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${ca.cert}\n`),
     );
     await expect(get(`${s.url}/metrics`)).rejects.toThrow();
     await expect(get(`${s.url}/metrics`, { cert: stranger })).rejects.toThrow();
     const ok = await get(`${s.url}/metrics`, { cert: client });
     expect(ok.status).toBe(200);
-    expect(ok.body).toContain('kafka_connect_up');
+    expect(ok.body).toBe(BODY.toString());
   });
 
   test('VerifyClientCertIfGiven lets clients without a certificate in but refuses an unverified one', async () => {
-    const s = await startSentinel(
+    const s = await serve(
       tlsConfig(serverA, `  client_auth_type: VerifyClientCertIfGiven\n  client_ca_file: ${ca.cert}\n`),
     );
     expect((await get(`${s.url}/metrics`)).status).toBe(200);
@@ -190,13 +283,13 @@ describe('client certificates', () => {
   });
 
   test('RequireAnyClientCert wants a certificate, any certificate', async () => {
-    const s = await startSentinel(tlsConfig(serverA, '  client_auth_type: RequireAnyClientCert\n'));
+    const s = await serve(tlsConfig(serverA, '  client_auth_type: RequireAnyClientCert\n'));
     await expect(get(`${s.url}/metrics`)).rejects.toThrow();
     expect((await get(`${s.url}/metrics`, { cert: stranger })).status).toBe(200);
   });
 
   test('client_allowed_sans admits only certificates carrying a listed name', async () => {
-    const s = await startSentinel(
+    const s = await serve(
       tlsConfig(
         serverA,
         `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${ca.cert}\n  client_allowed_sans: [prometheus]\n`,
@@ -213,43 +306,105 @@ describe('the file is re-read', () => {
     const live = { cert: path.join(pki.dir, 'live.crt'), key: path.join(pki.dir, 'live.key') };
     fs.copyFileSync(serverA.cert, live.cert);
     fs.copyFileSync(serverA.key, live.key);
-    const s = await startSentinel(tlsConfig(live, `basic_auth_users:\n  bob: ${BOB}\n`));
+    const s = await serve(tlsConfig(live, `basic_auth_users:\n  bob: ${BOB}\n`));
     expect((await get(`${s.url}/metrics`, { auth: 'bob:builder' })).serverCert).toBe(fingerprint(serverA));
 
     fs.copyFileSync(serverB.cert, live.cert);
     fs.copyFileSync(serverB.key, live.key);
-    await new Promise((r) => setTimeout(r, 1100)); // files are checked at most once a second
+    expect((await get(`${s.url}/metrics`, { auth: 'bob:builder' })).serverCert).toBe(fingerprint(serverA));
+    s.later(); // files are checked at most once a second
     const after = await get(`${s.url}/metrics`, { auth: 'bob:builder' });
     expect(after.status).toBe(200);
     expect(after.serverCert).toBe(fingerprint(serverB));
   });
 
   test('changed users take effect; a broken file keeps the previous config in force', async () => {
-    const s = await startSentinel(`basic_auth_users:\n  bob: ${BOB}\n`);
-    const file = s.config.web.configFile as string;
+    const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n`);
     expect((await get(`${s.url}/metrics`, { auth: 'bob:builder' })).status).toBe(200);
 
-    fs.writeFileSync(file, `basic_auth_users:\n  bob: ${bcrypt.hashSync('architect', 4)}\n`);
-    await new Promise((r) => setTimeout(r, 1100));
+    fs.writeFileSync(s.file, `basic_auth_users:\n  bob: ${bcrypt.hashSync('architect', 4)}\n`);
+    s.later();
     expect((await get(`${s.url}/metrics`, { auth: 'bob:builder' })).status).toBe(401);
     expect((await get(`${s.url}/metrics`, { auth: 'bob:architect' })).status).toBe(200);
+    expect(s.logs.filter((l) => l.msg === 'web config reloaded')).toHaveLength(1);
 
-    fs.writeFileSync(file, 'basic_auth_users:\n  bob: not-a-hash\n');
-    await new Promise((r) => setTimeout(r, 1100));
+    fs.writeFileSync(s.file, 'basic_auth_users:\n  bob: not-a-hash\n');
+    s.later();
     expect((await get(`${s.url}/metrics`, { auth: 'bob:architect' })).status).toBe(200);
     expect((await get(`${s.url}/metrics`)).status).toBe(401);
+    expect(s.logs.filter((l) => l.level === 50).map((l) => l.problems)).toEqual([
+      [expect.stringMatching(/web-\d+\.yml:2: basic_auth_users\.bob: not a bcrypt hash/)],
+    ]);
+  });
+
+  test.each([
+    ['an empty file', ''],
+    ['comments only', '# users moved to the vault\n'],
+    ['basic_auth_users with nothing under it', 'basic_auth_users:\n'],
+    ['basic_auth_users: {}', 'basic_auth_users: {}\n'],
+  ])(
+    'auth is not turned off while running by %s: refused, logged as an error, the users stay',
+    async (_, text) => {
+      const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n`);
+      expect(await statuses(s.url, PROTECTED)).toEqual(PROTECTED.map(() => 401));
+      fs.writeFileSync(s.file, text);
+      s.later();
+      expect(await statuses(s.url, PROTECTED)).toEqual(PROTECTED.map(() => 401));
+      expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([200]);
+      expect(s.logs.some((l) => l.msg === 'web config reloaded')).toBe(false);
+      const errors = s.logs.filter((l) => l.level === 50);
+      expect(errors.map((l) => [l.msg, l.problems])).toEqual([
+        [
+          'web config not reloaded; the previous one stays in force',
+          [
+            expect.stringContaining(
+              'removing every user of basic_auth_users (turning basic auth off) takes a restart',
+            ),
+          ],
+        ],
+      ]);
+    },
+  );
+
+  test('a file being rewritten (truncated, half written, then whole) never opens the endpoints', async () => {
+    const s = await serve(`basic_auth_users:\n  bob: ${BOB}\n`);
+    const next = `basic_auth_users:\n  bob: ${bcrypt.hashSync('architect', 4)}\n`;
+    for (const partial of ['', next.slice(0, 20), next.slice(0, next.length - 10)]) {
+      fs.writeFileSync(s.file, partial);
+      s.later();
+      expect(await statuses(s.url, ['/metrics', '/api/v1/status'])).toEqual([401, 401]);
+      expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([200]);
+    }
+    fs.writeFileSync(s.file, next);
+    s.later();
+    expect(await statuses(s.url, ['/metrics'], 'bob:architect')).toEqual([200]);
+    expect(await statuses(s.url, ['/metrics'], 'bob:builder')).toEqual([401]);
+  });
+
+  test('switching TLS off while running is refused too', async () => {
+    const s = await serve(tlsConfig(serverA));
+    fs.writeFileSync(s.file, '');
+    s.later();
+    const after = await get(`${s.url}/metrics`);
+    expect(after.status).toBe(200);
+    expect(after.serverCert).toBe(fingerprint(serverA));
+    expect(s.logs.filter((l) => l.level === 50).map((l) => l.problems)).toEqual([
+      [expect.stringContaining('switching TLS on or off takes a restart')],
+    ]);
   });
 });
 
-test('rate_limit answers 429 beyond the burst', async () => {
-  const s = await startSentinel('rate_limit:\n  interval: 1m\n  burst: 2\n');
-  const statuses = [];
-  for (let i = 0; i < 3; i++) statuses.push((await get(`${s.url}/metrics`)).status);
-  expect(statuses).toEqual([200, 200, 429]);
+test('rate_limit answers 429 beyond the burst, /healthz included', async () => {
+  const s = await serve('rate_limit:\n  interval: 1m\n  burst: 2\n');
+  const seen = [];
+  for (const p of ['/metrics', '/healthz', '/metrics']) seen.push((await get(`${s.url}${p}`)).status);
+  expect(seen).toEqual([200, 200, 429]);
+  s.later(60_000);
+  expect((await get(`${s.url}/metrics`)).status).toBe(200);
 });
 
 describe('a bad web config stops the start', () => {
-  test('building the sentinel throws a ConfigError naming the problem', async () => {
+  test('building the sentinel throws a WebConfigError naming the problem', async () => {
     const file = pki.write('bad.yml', 'basic_auth_users:\n  alice: hunter2\n');
     const parsed = parseArgs({
       argv: ['--connect.url=http://127.0.0.1:1', `--web.config.file=${file}`],
@@ -262,8 +417,8 @@ describe('a bad web config stops the start', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems).toEqual([
+    expect(err).toBeInstanceOf(WebConfigError);
+    expect((err as WebConfigError).problems).toEqual([
       expect.stringMatching(/bad\.yml:2: basic_auth_users\.alice: not a bcrypt hash/),
     ]);
   });
