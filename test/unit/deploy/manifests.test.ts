@@ -61,8 +61,9 @@ const TEST_POD_IP = '10.1.2.3';
 function expectDryRunWithWayToGoLive(file: string, args: readonly string[]): void {
   expect(loadSidecarArgs(args).clusters[0]?.restart).toMatchObject({ enabled: false, dryRun: true });
   const how = /To go live, replace (--[\w.-]+) with (--[\w.-]+)/.exec(read(file).replace(/\s*#\s*/g, ' '));
-  expect(how?.slice(1), `${file} says how to go live`).toEqual(['--restart.dry-run', '--restart.enabled']);
-  const live = args.map((a) => (a === how?.[1] ? how[2] : a));
+  const [, from = '', to = ''] = how ?? [];
+  expect([from, to], `${file} says how to go live`).toEqual(['--restart.dry-run', '--restart.enabled']);
+  const live = args.map((a) => (a === from ? to : a));
   expect(loadSidecarArgs(live).clusters[0]?.restart).toMatchObject({ enabled: true, dryRun: false });
 }
 
