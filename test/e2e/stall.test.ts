@@ -135,18 +135,25 @@ test('residual lag after a DLQ tail is no stall; a RUNNING sink that does not ke
     void producer.disconnect();
   };
 
-  // Wait until both have fired: the control for the DLQ tail (so its lag was flat with nothing committed
-  // for 30s + 15s), and the shipped stall alert for the slow sink.
-  const deadline = Date.now() + 150_000;
+  // Wait until the slow sink's stall fired, the control fired for the DLQ tail, and the tail's lag has sat
+  // at 3 for longer than the stall alert's windows and `for` together (30s + 15s): time enough to fire.
+  const flatTail =
+    `min_over_time(kafka_connect_sink_lag_records{connector="${tail.name}"}[50s]) == 3\n` +
+    `and count_over_time(kafka_connect_sink_lag_records{connector="${tail.name}"}[50s]) > 45`;
+  const deadline = Date.now() + 180_000;
   let alerts = await prometheus.alerts();
   const firing = (alertname: string, connector: string): boolean =>
     alerts.some(
       (a) => a.labels.alertname === alertname && a.labels.connector === connector && a.state === 'firing',
     );
-  while (!(firing(CONTROL, tail.name) && firing('KafkaConnectSinkStalled', slow.name))) {
+  while (!(
+    firing(CONTROL, tail.name) &&
+    firing('KafkaConnectSinkStalled', slow.name) &&
+    (await prometheus.query(flatTail)).length === 1
+  )) {
     if (Date.now() > deadline)
       throw new Error(
-        `alerts after 150 s: ${JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.connector, a.state]))}\n` +
+        `after 180 s: ${JSON.stringify(alerts.map((a) => [a.labels.alertname, a.labels.connector, a.state]))}\n` +
           `prometheus log:\n${prometheus.log().slice(-2000)}`,
       );
     await new Promise((r) => setTimeout(r, 500));
