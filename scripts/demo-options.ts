@@ -38,7 +38,10 @@ export function parseDemoArgs(argv: readonly string[]): DemoOptions {
       port = Number(text);
     } else if (name === '--restart') restart = true;
     else if (name === '--help' || name === '-h') help = true;
-    else throw new DemoUsageError(`unknown argument ${JSON.stringify(arg)}`);
+    else
+      throw new DemoUsageError(
+        `unknown argument ${JSON.stringify(arg)}; npm run demo -- --help lists the options`,
+      );
   }
   return { port, restart, help };
 }

@@ -26,7 +26,7 @@ describe('parseDemoArgs', () => {
     [['--port', 'abc'], '--port needs a port number from 1 to 65535, got "abc"'],
     [['--port=70000'], '--port needs a port number from 1 to 65535, got "70000"'],
     [['--port', '0'], '--port needs a port number from 1 to 65535, got "0"'],
-    [['--prot', '9841'], 'unknown argument "--prot"'],
+    [['--prot', '9841'], 'unknown argument "--prot"; npm run demo -- --help lists the options'],
   ])('%j is refused: %s', (argv, message) => {
     expect(() => parseDemoArgs(argv)).toThrow(new DemoUsageError(message));
   });
