@@ -8,6 +8,8 @@
  *   npx tsx alerts/build.ts --check              # exit 1 if they are out of date
  *   npx tsx alerts/build.ts --job 'job=~".*connect-sentinel.*"' --jmx-job 'job="connect-workers"' \
  *     --runbook-url https://git.example.com/ops/connect-sentinel/-/blob/main --out-dir /tmp/rules
+ *
+ * `--runbook-url` is the one place the runbook links are set (README "Alert rules and runbook links").
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -93,41 +95,83 @@ export function renderAll(
   ]);
 }
 
-function main(argv: string[]): number {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      job: { type: 'string' },
-      'jmx-job': { type: 'string' },
-      'runbook-url': { type: 'string' },
-      for: { type: 'string' },
-      'out-dir': { type: 'string' },
-      name: { type: 'string' },
-      namespace: { type: 'string' },
-      label: { type: 'string', multiple: true },
-      check: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+const USAGE =
+  'Usage: npx tsx alerts/build.ts [--job MATCHERS] [--jmx-job MATCHERS] [--runbook-url BASE] [--for DURATION]\n' +
+  '         [--out-dir DIR] [--name NAME] [--namespace NS] [--label k=v ...] [--check]\n' +
+  '  --runbook-url BASE  where docs/runbook.md is served: every alert links to\n' +
+  '                      BASE/docs/runbook.md#<alert name in lower case>, in both generated files\n';
+
+/** Prometheus durations, as `for:` takes them. */
+const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
+
+function isHttpUrl(text: string): boolean {
+  try {
+    return ['http:', 'https:'].includes(new URL(text).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Where the output goes; a test passes its own. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const PROCESS_IO: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/** The command line: writes (or checks) the generated files. Bad input is one line on `err` and exit 2. */
+export function runCli(argv: readonly string[], io: CliIo = PROCESS_IO): number {
+  const fail = (problem: string): number => {
+    io.err(`alerts/build.ts: ${problem}; see npx tsx alerts/build.ts --help\n`);
+    return 2;
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        job: { type: 'string' },
+        'jmx-job': { type: 'string' },
+        'runbook-url': { type: 'string' },
+        for: { type: 'string' },
+        'out-dir': { type: 'string' },
+        name: { type: 'string' },
+        namespace: { type: 'string' },
+        label: { type: 'string', multiple: true },
+        check: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    // parseArgs says what is wrong (unknown option, missing value, stray argument) in its first line.
+    return fail((err as Error).message.split('\n')[0] ?? String(err));
+  }
   if (values.help) {
-    process.stdout.write(
-      'Usage: npx tsx alerts/build.ts [--job MATCHERS] [--jmx-job MATCHERS] [--runbook-url BASE] [--for DURATION]\n' +
-        '         [--out-dir DIR] [--name NAME] [--namespace NS] [--label k=v ...] [--check]\n',
-    );
+    io.out(USAGE);
     return 0;
   }
   const options: Partial<RuleOptions & JmxRuleOptions> = {};
   if (values.job !== undefined) options.jobSelector = values.job;
   if (values['jmx-job'] !== undefined) options.jmxJobSelector = values['jmx-job'];
-  if (values['runbook-url'] !== undefined) options.runbookBaseUrl = values['runbook-url'];
-  if (values.for !== undefined) options.forOverride = values.for;
+  if (values['runbook-url'] !== undefined) {
+    const base = values['runbook-url'];
+    if (!isHttpUrl(base))
+      return fail(`--runbook-url must be an http:// or https:// URL, got ${JSON.stringify(base)}`);
+    options.runbookBaseUrl = base;
+  }
+  if (values.for !== undefined) {
+    if (!DURATION.test(values.for))
+      return fail(`--for must be a Prometheus duration such as 30s or 5m, got ${JSON.stringify(values.for)}`);
+    options.forOverride = values.for;
+  }
   const labels = { ...DEFAULT_PROMETHEUS_RULE_META.labels };
   for (const pair of values.label ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) {
-      process.stderr.write(`--label must be key=value, got ${JSON.stringify(pair)}\n`);
-      return 2;
-    }
+    if (eq <= 0) return fail(`--label must be key=value, got ${JSON.stringify(pair)}`);
     labels[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   const meta: PrometheusRuleMeta = {
@@ -148,18 +192,23 @@ function main(argv: string[]): number {
         // missing counts as out of date
       }
       if (current !== content) {
-        process.stderr.write(`${path} is out of date: run npx tsx alerts/build.ts\n`);
+        io.err(`${path} is out of date: run npx tsx alerts/build.ts\n`);
         stale++;
       }
     } else {
-      mkdirSync(outDir, { recursive: true });
-      writeFileSync(path, content);
-      process.stdout.write(`wrote ${path}\n`);
+      try {
+        mkdirSync(outDir, { recursive: true });
+        writeFileSync(path, content);
+      } catch (err) {
+        io.err(`alerts/build.ts: cannot write ${path}: ${(err as Error).message}\n`);
+        return 1;
+      }
+      io.out(`wrote ${path}\n`);
     }
   }
   return stale === 0 ? 0 : 1;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = runCli(process.argv.slice(2));
 }

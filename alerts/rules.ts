@@ -11,6 +11,11 @@
 const ON_CLUSTER = 'on(job, instance, connect_cluster)';
 const ON_CONNECTOR = 'on(job, instance, connect_cluster, connector)';
 const ON_TOPIC = 'on(job, instance, connect_cluster, connector, topic)';
+/**
+ * "Any task of this connector": without instance, because in worker scope a connector's tasks are published by
+ * the sidecars of the workers they run on, while its lag comes from the sidecar of its connector instance.
+ */
+const ON_CONNECTOR_ANY_SIDECAR = 'on(job, connect_cluster, connector)';
 
 export const ALERT_NAMES = [
   'ConnectSentinelDown',
@@ -60,6 +65,13 @@ export interface RuleOptions {
   restartFailuresPerHour: number;
   /** KafkaConnectSinkLagGrowing ignores lag at or below this many records. */
   sinkLagMinRecords: number;
+  /** KafkaConnectSinkStalled: no offset committed on the topic for this long... */
+  stallWindow: string;
+  /**
+   * ...while its lag rose within this window at every evaluation of the alert's `for`: records keep arriving.
+   * Shorter than that `for`, so one batch that stays as lag (its records parked in the DLQ) is not a stall.
+   */
+  stallArrivalWindow: string;
 }
 
 export const DEFAULT_RULE_OPTIONS: RuleOptions = {
@@ -75,6 +87,8 @@ export const DEFAULT_RULE_OPTIONS: RuleOptions = {
   taskFailuresPerHour: 3,
   restartFailuresPerHour: 3,
   sinkLagMinRecords: 0,
+  stallWindow: '10m',
+  stallArrivalWindow: '3m',
 };
 
 export interface AlertingRule<Name extends string = AlertName> {
@@ -340,7 +354,8 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           expr:
             `deriv(${sel('kafka_connect_sink_lag_records')}[15m]) > 0\n` +
             `and ${ON_TOPIC}\n${sel('kafka_connect_sink_lag_records')} > ${o.sinkLagMinRecords}\n` +
-            `unless ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state=~"PAUSED|STOPPED"')} == 1`,
+            `unless ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state=~"PAUSED|STOPPED|FAILED"')} == 1\n` +
+            `unless ${ON_CONNECTOR_ANY_SIDECAR}\n${sel('kafka_connect_task_state', 'state="FAILED"')} == 1`,
           summary: 'A Kafka Connect sink connector is falling behind.',
           description:
             `The lag of ${WHERE.connector} on topic {{ $labels.topic }} has been growing ` +
@@ -352,12 +367,15 @@ function groupSpecs(o: RuleOptions): GroupSpec[] {
           severity: 'critical',
           expr:
             `${sel('kafka_connect_sink_lag_records')} > 0\n` +
-            `and ${ON_TOPIC}\nincrease(${sel('kafka_connect_sink_committed_offsets_total')}[10m]) == 0\n` +
-            `and ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state="RUNNING"')} == 1`,
-          summary: 'A RUNNING Kafka Connect sink connector makes no progress.',
+            `and ${ON_TOPIC}\nincrease(${sel('kafka_connect_sink_committed_offsets_total')}[${o.stallWindow}]) == 0\n` +
+            `and ${ON_TOPIC}\ndelta(${sel('kafka_connect_sink_lag_records')}[${o.stallArrivalWindow}]) > 0\n` +
+            `and ${ON_CONNECTOR}\n${sel('kafka_connect_connector_state', 'state="RUNNING"')} == 1\n` +
+            `unless ${ON_CONNECTOR_ANY_SIDECAR}\n${sel('kafka_connect_task_state', 'state="FAILED"')} == 1`,
+          summary: 'A RUNNING Kafka Connect sink connector does not consume the records that keep arriving.',
           description:
-            `The ${WHERE.connector} is RUNNING with {{ $value | humanize }} records of lag on topic {{ $labels.topic }}, ` +
-            `but its consumer group has committed no offset on that topic for more than 10m plus ${f('KafkaConnectSinkStalled', '5m')}.`,
+            `The ${WHERE.connector} is RUNNING with {{ $value | humanize }} records of lag on topic {{ $labels.topic }}: ` +
+            `records kept arriving (the lag rose within every ${o.stallArrivalWindow} for ${f('KafkaConnectSinkStalled', '5m')}), ` +
+            `but its consumer group has committed no offset on that topic for more than ${o.stallWindow}.`,
         },
       ],
     },

@@ -11,13 +11,16 @@ import {
 import { jmxLagRows } from './jmx.js';
 
 /**
- * The condition of the KafkaConnectSinkStalled alert (without its `for`): RUNNING, lag > 0, no
- * committed offset in 10 minutes. The window is fixed on purpose so the table agrees with the alert.
+ * The condition of the KafkaConnectSinkStalled alert (without its `for`): RUNNING with no FAILED task, lag
+ * > 0 and rising within 3 minutes (records keep arriving), no committed offset in 10 minutes. The windows
+ * are fixed on purpose so the table agrees with the alert.
  */
 const STALLED =
   `kafka_connect_sink_lag_records{${CLUSTER_CONNECTOR}} > 0\n` +
   `and on(job, instance, connect_cluster, connector, topic)\nincrease(kafka_connect_sink_committed_offsets_total{${CLUSTER_CONNECTOR}}[10m]) == 0\n` +
-  `and on(job, instance, connect_cluster, connector)\nkafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="RUNNING"} == 1`;
+  `and on(job, instance, connect_cluster, connector, topic)\ndelta(kafka_connect_sink_lag_records{${CLUSTER_CONNECTOR}}[3m]) > 0\n` +
+  `and on(job, instance, connect_cluster, connector)\nkafka_connect_connector_state{${CLUSTER_CONNECTOR}, state="RUNNING"} == 1\n` +
+  `unless on(job, connect_cluster, connector)\nkafka_connect_task_state{${CLUSTER_CONNECTOR}, state="FAILED"} == 1`;
 
 export function lagDashboard(): Dashboard {
   return dashboard({
@@ -50,7 +53,8 @@ export function lagDashboard(): Dashboard {
       }),
       stat({
         title: 'Stalled sink topics',
-        description: 'RUNNING connector, lag > 0, no offset committed in 10 minutes.',
+        description:
+          'RUNNING connector without a FAILED task, records arriving, no offset committed in 10 minutes.',
         w: 6,
         h: 4,
         targets: [{ refId: 'A', expr: `count(${STALLED})` }],
@@ -129,7 +133,7 @@ export function lagDashboard(): Dashboard {
       table({
         title: 'Stalled sink connectors',
         description:
-          'RUNNING, lag > 0 and no committed offset in the last 10 minutes: see the KafkaConnectSinkStalled runbook.',
+          'RUNNING without a FAILED task, lag rising (records keep arriving) and no committed offset in the last 10 minutes: see the KafkaConnectSinkStalled runbook. Lag that stays flat is not a stall (docs/lag.md).',
         w: 24,
         h: 8,
         targets: [{ refId: 'A', expr: STALLED }],

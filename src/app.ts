@@ -89,7 +89,8 @@ class ClusterPipeline {
       logger: log,
       onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
     });
-    if (cluster.restart.enabled) {
+    // Dry-run on its own also gets a restarter: it decides and logs, and its config makes it send nothing.
+    if (cluster.restart.enabled || cluster.restart.dryRun) {
       // Its own client: the poll's request count (a metric) must not include restarts sent meanwhile.
       this.restartClient = restartClientFor(cluster, config);
       const notifier = sentinel.notifier;
@@ -313,6 +314,7 @@ export class Sentinel {
           name: c.name,
           url: c.url,
           kafka: c.kafka?.brokers ?? null,
+          restart: c.restart.dryRun ? 'dry-run' : c.restart.enabled ? 'on' : 'off',
         })),
       },
       'connect-sentinel started',

@@ -187,7 +187,10 @@ export const CLUSTER_SETTINGS = {
     help: 'Name of an environment variable holding the SASL password (the flag-defined cluster reads CONNECT_SENTINEL_KAFKA_SASL_PASSWORD).',
   },
   'restart.enabled': { kind: bool(), help: SAME_AS_GLOBAL.replace('%s', 'restart.enabled') },
-  'restart.dryRun': { kind: bool(), help: SAME_AS_GLOBAL.replace('%s', 'restart.dryRun') },
+  'restart.dryRun': {
+    kind: bool(),
+    help: `${SAME_AS_GLOBAL.replace('%s', 'restart.dryRun')} True: decide and log restarts, send none.`,
+  },
 } as const satisfies Table;
 
 /** Settings of the sidecar itself: top-level keys of the file. */
@@ -247,7 +250,7 @@ export const GLOBAL_SETTINGS = {
     kind: bool(),
     flag: 'restart.dry-run',
     default: false,
-    help: 'Log and count the restarts that would be made; make none.',
+    help: 'Decide, log and count the restarts that would be made; send none. On its own or with restart.enabled.',
   },
   'restart.maxAttempts': {
     kind: int(1),

@@ -108,7 +108,7 @@ export const FAMILIES = [
     'kafka_connect_sink_committed_offsets_total',
     'counter',
     ['connector', 'topic'],
-    "Sum over partitions of the sink connector's committed offsets; flat while lag > 0 means stalled.",
+    "Sum over partitions of the sink connector's committed offsets; flat while the lag rises means stalled, flat lag alone does not.",
   ),
   f(
     'connect_sentinel_build_info',

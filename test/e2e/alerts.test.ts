@@ -3,15 +3,10 @@
  * Connect stack, with the shipped rules loaded (short `for`). A FAILED task fires KafkaConnectTaskFailed;
  * a healthy connector fires nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { buildRules } from '../../alerts/rules.js';
+import { startPrometheus, type PromAlert, type TestPrometheus } from '../helpers/prometheus.js';
 import '../stack/context.js';
-import { freePort } from '../stack/ports.js';
 import {
   allRunning,
   failingTask,
@@ -25,16 +20,8 @@ const stack = inject('stack');
 const worker = stack.workers[0]!;
 const prefix = `e2e-${Date.now().toString(36)}`;
 
-interface PromAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: 'pending' | 'firing';
-}
-
 let sentinel: TestSentinel;
-let prometheus: ChildProcess;
-let promUrl: string;
-let promLog = '';
+let prometheus: TestPrometheus;
 let failingName: string;
 let healthyName: string;
 
@@ -56,59 +43,20 @@ beforeAll(async () => {
     '1s',
   ]);
 
-  const dir = mkdtempSync(join(tmpdir(), 'cs-prom-'));
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    stringify(buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' })),
-  );
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [
-        { job_name: 'connect-sentinel', static_configs: [{ targets: [new URL(sentinel.url).host] }] },
-      ],
-    }),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    process.env.PROMETHEUS ?? 'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+  prometheus = await startPrometheus({
+    scrapeConfigs: [
+      { job_name: 'connect-sentinel', static_configs: [{ targets: [new URL(sentinel.url).host] }] },
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.stdout?.on('data', (d: Buffer) => (promLog += d.toString()));
-  prometheus.stderr?.on('data', (d: Buffer) => (promLog += d.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${promUrl}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || prometheus.exitCode !== null)
-      throw new Error(`prometheus did not start:\n${promLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    ruleGroups: buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' }),
+  });
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    prometheus.kill('SIGTERM');
-    await new Promise((r) => prometheus.once('exit', r));
-  }
+  await prometheus?.stop();
   await sentinel?.stop();
 });
 
-async function alerts(): Promise<PromAlert[]> {
-  const body = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: PromAlert[] } };
-  return body.data.alerts;
-}
+const alerts = (): Promise<PromAlert[]> => prometheus.alerts();
 
 test('a FAILED task fires KafkaConnectTaskFailed, read back from Prometheus', async () => {
   const deadline = Date.now() + 60_000;
@@ -126,7 +74,7 @@ test('a FAILED task fires KafkaConnectTaskFailed, read back from Prometheus', as
   }
   expect(
     firing,
-    `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${promLog.slice(-2000)}`,
+    `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${prometheus.log().slice(-2000)}`,
   ).toBeDefined();
   expect(firing!.labels).toMatchObject({
     connect_cluster: 'e2e',

@@ -28,6 +28,8 @@ export const CACHE_ROOT = process.env.STACK_CACHE_DIR
 export const TEST_PLUGINS = {
   errantRecordSink: 'sentinel.stack.ErrantRecordSinkConnector',
   failingSink: 'sentinel.stack.FailingSinkConnector',
+  /** Reports records whose value contains "poison" to the DLQ and commits only past the records it wrote. */
+  writtenOnlySink: 'sentinel.stack.WrittenOnlySinkConnector',
   /** Exception and message the errant-record sink reports every record with (DLQ stage TASK_PUT). */
   errantException: 'org.apache.kafka.connect.errors.DataException',
   errantMessage: 'errant record reported by test sink',

@@ -54,6 +54,19 @@ function pinned(image: string): void {
 
 const TEST_POD_IP = '10.1.2.3';
 
+/**
+ * An example ships healing in dry-run (restarts decided and logged, none sent), and its comment's way to go
+ * live, done as written, loads as real restarts.
+ */
+function expectDryRunWithWayToGoLive(file: string, args: readonly string[]): void {
+  expect(loadSidecarArgs(args).clusters[0]?.restart).toMatchObject({ enabled: false, dryRun: true });
+  const how = /To go live, replace (--[\w.-]+) with (--[\w.-]+)/.exec(read(file).replace(/\s*#\s*/g, ' '));
+  const [, from = '', to = ''] = how ?? [];
+  expect([from, to], `${file} says how to go live`).toEqual(['--restart.dry-run', '--restart.enabled']);
+  const live = args.map((a) => (a === from ? to : a));
+  expect(loadSidecarArgs(live).clusters[0]?.restart).toMatchObject({ enabled: true, dryRun: false });
+}
+
 describe('deploy/kubernetes', () => {
   const docs: Doc[] = parse(read('deploy/kubernetes/kustomization.yaml')).resources.flatMap((f: string) =>
     parseAllDocuments(read(`deploy/kubernetes/${f}`)).map((d) => {
@@ -105,6 +118,11 @@ describe('deploy/kubernetes', () => {
     expect(connect.args.join(' ')).toContain('echo "rest.advertised.host.name=${POD_IP}"');
     expect(connect.args.join(' ')).toMatch(/exec \/opt\/kafka\/bin\/connect-distributed\.sh/);
     expect(connect.ports).toContainEqual({ name: 'rest', containerPort: Number(restPort) });
+  });
+
+  test('healing ships in dry-run, with a comment on how to go live', () => {
+    const args: string[] = sidecar.args.map((a: string) => a.replaceAll('$(POD_IP)', TEST_POD_IP));
+    expectDryRunWithWayToGoLive('deploy/kubernetes/connect-worker.yaml', args);
   });
 
   test('ports, probes and security context agree with the image and the code', () => {
@@ -225,6 +243,10 @@ describe('deploy/compose/compose.yaml', () => {
     expect(cluster?.kafka?.brokers).toEqual(['kafka:9092']);
     expect(services.kafka.environment.KAFKA_ADVERTISED_LISTENERS).toContain('PLAINTEXT://kafka:9092');
     expect(s.ports).toEqual([`${DEFAULT_PORT}:${DEFAULT_PORT}`]);
+  });
+
+  test('healing ships in dry-run, with a comment on how to go live', () => {
+    expectDryRunWithWayToGoLive('deploy/compose/compose.yaml', services['connect-sentinel'].command);
   });
 
   test('Prometheus gets the scrape job and the rules; its target is the sidecar service', () => {

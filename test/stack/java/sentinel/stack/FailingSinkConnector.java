@@ -14,10 +14,12 @@ import org.apache.kafka.connect.sink.SinkConnector;
 /**
  * Stand-in for org.apache.kafka.connect.tools.MockSinkConnector (connect-test-plugins is not
  * published on Maven Central for 3.9.1 / 4.1.x). Same keys: {@code mock_mode} =
- * {@code connector-failure} | {@code task-failure} | anything else (healthy), {@code delay_ms}
+ * {@code connector-failure} | {@code task-failure} | {@code slow} | anything else (healthy), {@code delay_ms}
  * (default 15000). Always one task.
  * connector-failure: after delay_ms, context.raiseError(RuntimeException(CONNECTOR_FAILURE)).
  * task-failure: put() throws RuntimeException(TASK_FAILURE) once delay_ms has passed (no data needed).
+ * slow (not in MockSinkConnector): put() takes delay_ms for every batch of records, and the worker commits
+ * nothing meanwhile: a RUNNING sink that does not keep up with records that keep arriving.
  */
 public class FailingSinkConnector extends SinkConnector {
     public static final String CONNECTOR_FAILURE = "simulated connector failure (mock_mode=connector-failure)";
