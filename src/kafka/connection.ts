@@ -2,8 +2,9 @@
  * One Kafka cluster as the reader sees it: connected lazily, rebuilt after a failure, every call bounded
  * by the poll deadline, requests grouped per partition leader, errors kept per topic, round trips counted.
  */
-import { Kafka, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
+import type { KafkaConfig as KafkaJsConfig } from 'kafkajs';
 import { KafkaDeadlineError, mapLimit, within } from './async.js';
+import { newKafka } from './client.js';
 import {
   createWireCluster,
   EARLIEST,
@@ -78,7 +79,12 @@ export class KafkaAnswerError extends Error {
 
 function isProtocolError(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
-  return name === 'KafkaAnswerError' || name === 'KafkaJSProtocolError' || name === 'KafkaJSNotImplemented';
+  return (
+    name === 'KafkaAnswerError' ||
+    name === 'KafkaJSProtocolError' ||
+    name === 'KafkaJSNotImplemented' ||
+    name === 'CodecError'
+  );
 }
 
 const COORDINATOR_MOVED = new Set<number>([
@@ -379,7 +385,7 @@ export class KafkaConnection {
 
   private async connect(): Promise<WireCluster> {
     if (!this.cluster) {
-      const kafka = new Kafka(this.opts.config);
+      const kafka = newKafka(this.opts.config);
       this.cluster = createWireCluster(kafka, {
         config: this.opts.config,
         onRequest: (api) => this.requests.set(api, (this.requests.get(api) ?? 0) + 1),
