@@ -250,7 +250,9 @@ export function parseDlqArgs(argv: readonly string[], now: number = Date.now()):
         ...flags.opt('to', (v) => nonEmpty(v)),
         ...flags.opt('fix', (v) => nonEmpty(v)),
         maxReplays: flags.opt('max-replays', (v) => int(v, 1))?.['max-replays'] ?? 3,
-        reviewFile: flags.opt('review-file', (v) => nonEmpty(v))?.['review-file'] ?? `dlq-review-${sel.connector}.jsonl`,
+        reviewFile:
+          flags.opt('review-file', (v) => nonEmpty(v))?.['review-file'] ??
+          `dlq-review-${sel.connector}.jsonl`,
         group: flags.opt('group', (v) => nonEmpty(v))?.group ?? `connect-sentinel-replay-${sel.connector}`,
         fromBeginning: flags.bool('from-beginning'),
         dryRun: flags.bool('dry-run'),
@@ -325,7 +327,8 @@ function positive(v: string): number {
 }
 
 function oneOf<T extends string>(v: string, values: readonly T[]): T {
-  if (!(values as readonly string[]).includes(v)) throw new Error(`"${v}" is not one of ${values.join(', ')}`);
+  if (!(values as readonly string[]).includes(v))
+    throw new Error(`"${v}" is not one of ${values.join(', ')}`);
   return v as T;
 }
 

@@ -6,7 +6,7 @@
  * where a client is made, makes the sidecar's DLQ reader and the CLI decode whatever a worker's
  * `producer.compression.type` wrote.
  */
-import { CompressionCodecs, CompressionTypes } from 'kafkajs';
+import kafkajs from 'kafkajs';
 import { compressFrame as lz4CompressFrame, compressBound, decompress as lz4Decompress } from 'lz4js';
 import { decompress as zstdDecompress } from 'fzstd';
 import { compress as snappyCompress, uncompress as snappyUncompress } from 'snappyjs';
@@ -94,6 +94,9 @@ export const CODECS: Readonly<Record<'snappy' | 'lz4' | 'zstd', Codec>> = {
     }),
   },
 };
+
+// Node's ESM view of kafkajs (a CommonJS package) does not name CompressionCodecs: reach it by default.
+const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 let registered = false;
 
