@@ -60,7 +60,7 @@ export async function replay(
   const layout = await io.layout(dlqTopic);
   if (!layout) {
     term.err(`DLQ topic ${dlqTopic} does not exist (yet): nothing to replay\n`);
-    term.out(summaryText(summary, cmd.dryRun));
+    term.out(summaryOut(summary, cmd, term));
     return { code: 0, summary };
   }
 
@@ -178,7 +178,7 @@ export async function replay(
     term.err(
       `the position of group ${cmd.group} was kept at the last acknowledged record; run the same command again to resume (records already written are recognized and not sent twice)\n`,
     );
-    term.out(summaryText(summary, cmd.dryRun));
+    term.out(summaryOut(summary, cmd, term));
     review?.close();
     return { code: 1, summary };
   }
@@ -186,8 +186,13 @@ export async function replay(
   review?.close();
   if (summary.review > 0 && !cmd.dryRun)
     term.err(`${summary.review} record(s) left for review in ${cmd.reviewFile}\n`);
-  term.out(cmd.output === 'json' ? jsonLine({ summary }) : summaryText(summary, cmd.dryRun));
+  term.out(summaryOut(summary, cmd, term));
   return { code: summary.failed > 0 ? 1 : 0, summary };
+}
+
+function summaryOut(summary: ReplaySummary, cmd: ReplayCommand, term: Terminal): string {
+  const json = (cmd.output ?? term.defaultOutput) === 'json';
+  return json ? jsonLine({ summary, dryRun: cmd.dryRun }) : summaryText(summary, cmd.dryRun);
 }
 
 /** The fix's verdict on one matching record (a fix that throws leaves the record for review). */
