@@ -120,8 +120,9 @@ export function inspectCells(r: InspectRow): string[] {
     r.original ? `${r.original.topic}/${r.original.partition ?? '?'}@${r.original.offset ?? '?'}` : '-',
     r.exceptionMessage ?? '',
   ];
+  // The payload first: a long exception message would push it off the line.
   if (r.key !== undefined || r.value !== undefined)
-    cells[6] = `${cells[6]}  key=${payloadText(r.key)} value=${payloadText(r.value)}`;
+    cells[6] = `key=${payloadText(r.key)} value=${payloadText(r.value)}  ${cells[6]}`;
   return cells;
 }
 

@@ -96,7 +96,7 @@ export async function replay(
   };
   const step = cmd.rate !== undefined ? Math.max(1, Math.floor(cmd.rate / 4)) : STEP_RECORDS;
   const started = now();
-  const progress = new Progress(term, total, started, now);
+  const progress = new Progress(term, total, started, now, term.errIsTty && !cmd.dryRun);
   let matched = 0;
   let handled = 0;
   const limit = cmd.filters.limit ?? Infinity;
@@ -308,7 +308,7 @@ class ReviewFile {
   }
 }
 
-/** A status line on a terminal's stderr, redrawn at most 5 times a second; nothing elsewhere. */
+/** A status line on a terminal's stderr, redrawn at most 5 times a second; nothing on a pipe or a file. */
 class Progress {
   private shownAt = 0;
   private drawn = false;
@@ -318,10 +318,12 @@ class Progress {
     private readonly total: number,
     private readonly started: number,
     private readonly now: () => number,
+    /** Off in a dry run: its per-record lines on the same terminal are the progress. */
+    private readonly enabled: boolean,
   ) {}
 
   show(done: number): void {
-    if (!this.term.errIsTty) return;
+    if (!this.enabled) return;
     const t = this.now();
     if (t - this.shownAt < 200 && done < this.total) return;
     this.shownAt = t;

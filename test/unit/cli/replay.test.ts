@@ -255,6 +255,18 @@ describe('replay', () => {
     expect(fs.existsSync(cmd.reviewFile)).toBe(false);
   });
 
+  it("draws a progress bar on a terminal's stderr, cleared before the summary, and none on a pipe", async () => {
+    const tty = { ...terminal(), errIsTty: true };
+    let errors = '';
+    tty.err = (t: string) => void (errors += t);
+    await replay(cmd, { io: k.io(), target: TARGET, term: tty });
+    expect(errors).toMatch(/\r\[#{40}\] 10\/10 100% \d+ rec\/s/);
+    expect(errors.endsWith(`\r${' '.repeat(119)}\r`)).toBe(true);
+    const pipe = terminal();
+    await replay({ ...cmd, fromBeginning: true }, { io: k.io(), target: TARGET, term: pipe });
+    expect(pipe.errors).toBe('');
+  });
+
   it('--rate paces the sends by the clock', async () => {
     let now = 0;
     const slept: number[] = [];
