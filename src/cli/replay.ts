@@ -75,6 +75,7 @@ export async function replay(
     inFlight.size > 0
       ? await alreadySent(io, dlqTopic, inFlight, await topicsOf(io, layout, inFlight, cmd.to))
       : new Set<string>();
+  const carried = new Map(inFlight);
   const position = new Map<number, number>();
   const todo = ranges(
     bounds.map((b) => {
@@ -139,11 +140,15 @@ export async function replay(
           !stop && i + step >= chunk.records.length ? chunk.next : last === undefined ? from : last + 1;
         if (!cmd.dryRun) {
           if (messages.length > 0) {
+            // While this run redoes a stopped run's range, its marker keeps that run's time and topics:
+            // should this run stop too, the next one still looks far enough back.
+            const old = carried.get(partition);
+            const overlaps = old !== undefined && from < old.to;
             const marker = encodeInFlight({
               from,
-              to: next,
-              at: now(),
-              topics: [...new Set(messages.map((m) => m.topic))],
+              to: Math.max(next, overlaps ? old.to : next),
+              at: overlaps ? Math.min(old.at, now()) : now(),
+              topics: [...new Set([...(overlaps ? old.topics : []), ...messages.map((m) => m.topic)])],
             });
             await io.commit(cmd.group, dlqTopic, [{ partition, offset: from, metadata: marker }]);
             try {
@@ -158,6 +163,7 @@ export async function replay(
             reviews.map((r) => exportRecord(r.rec, parseContext(r.rec.headers), { reason: r.reason })),
           );
           if (next > from) await io.commit(cmd.group, dlqTopic, [{ partition, offset: next }]);
+          if (next >= (carried.get(partition)?.to ?? Infinity)) carried.delete(partition);
         }
         position.set(partition, next);
         if (cmd.dryRun) summary.republished += messages.length;

@@ -22,6 +22,10 @@ class MemoryKafka {
   readonly groups = new Map<string, Map<number, { offset: number; metadata: string }>>();
   /** Sends left before one is written but not acknowledged. */
   loseAckAfter = Infinity;
+  /** The unacknowledged send writes only its first record (one of several requests got through). */
+  partial = false;
+  /** The producer's clock: record timestamps. */
+  clock = Date.now();
   sends = 0;
 
   create(topic: string, partitions: number): void {
@@ -59,7 +63,8 @@ class MemoryKafka {
       },
       send: async (messages: readonly OutMessage[]) => {
         this.sends++;
-        for (const m of messages) {
+        const lost = this.sends > this.loseAckAfter;
+        for (const m of lost && this.partial ? messages.slice(0, 1) : messages) {
           const headers: Record<string, Buffer> = {};
           for (const [k, v] of Object.entries(m.headers)) headers[k] = Array.isArray(v) ? v[0]! : v;
           // As kafkajs does: the producer stamps each record with its clock when it sends.
@@ -192,6 +197,31 @@ describe('replay', () => {
     expect(sentCoords().sort()).toEqual(
       ['0:0', '0:1', '0:2', '0:3', '0:4', '1:0', '1:1', '1:2', '1:3', '1:4'].sort(),
     );
+  });
+
+  it('two runs stopped in a row over the same records: the third still finds what the first wrote', async () => {
+    const at = { now: () => k.clock };
+    k.loseAckAfter = 1;
+    k.partial = true;
+    // Run 1: partition 0's second step (offsets 2, 3) reaches the topic with offset 2 only.
+    expect((await run(cmd, at)).code).toBe(1);
+    expect(sentCoords()).toEqual(['0:0', '0:1', '0:2']);
+    // Run 2, ten minutes later: offset 2 is recognized, offset 3 is sent and its ack is lost too.
+    k.clock += 600_000;
+    k.sends = 0;
+    k.loseAckAfter = 0;
+    k.partial = false;
+    const second = await run(cmd, at);
+    expect([second.code, second.summary.alreadyRepublished]).toEqual([1, 1]);
+    expect(sentCoords()).toEqual(['0:0', '0:1', '0:2', '0:3']);
+    // Run 3, ten minutes later again: offsets 2 and 3 were both written, by two different runs.
+    k.clock += 600_000;
+    k.loseAckAfter = Infinity;
+    const third = await run(cmd, at);
+    expect(third.code).toBe(0);
+    expect(third.summary).toMatchObject({ alreadyRepublished: 2, republished: 6 });
+    expect(new Set(sentCoords()).size).toBe(10);
+    expect(sentCoords()).toHaveLength(10);
   });
 
   it('stops at --limit matching records and resumes after the last one handled', async () => {
