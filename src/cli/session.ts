@@ -3,9 +3,8 @@
  * cluster picked with --cluster, its connectors' DLQs found the way the sidecar finds them, and a Kafka
  * connection with every codec.
  */
-import type { Kafka } from 'kafkajs';
 import { loadConfig } from '../config/load.js';
-import type { ClusterConfig, Config } from '../config/schema.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { connectClientFor } from '../connect/factory.js';
 import { kafkaClientConfig } from '../kafka/client-config.js';
 import { newKafka } from '../kafka/client.js';
@@ -15,12 +14,10 @@ import { UsageError } from './args.js';
 import { KafkaIo } from './kafka-io.js';
 
 export interface Session {
-  readonly config: Config;
   readonly cluster: ClusterConfig;
   /** Every sink with a DLQ, by connector name. */
   readonly targets: readonly DlqTarget[];
   readonly io: KafkaIo;
-  readonly kafka: Kafka;
 }
 
 export interface SessionSources {
@@ -53,7 +50,7 @@ export async function openSession(src: SessionSources): Promise<Session> {
   const clientConfig = kafkaClientConfig(cluster.kafka, { timeoutMs: config.poll.timeoutMs });
   const kafka = newKafka(clientConfig);
   const io = new KafkaIo(new KafkaConnection({ config: clientConfig }), kafka, config.poll.timeoutMs);
-  return { config, cluster, targets, io, kafka };
+  return { cluster, targets, io };
 }
 
 export function pickCluster(clusters: readonly ClusterConfig[], name: string | undefined): ClusterConfig {
