@@ -132,7 +132,9 @@ export class KafkaIo {
       bytes = 0;
     };
     for (const m of messages) {
-      const size = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+      let size = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+      for (const [name, v] of Object.entries(m.headers))
+        for (const b of Array.isArray(v) ? v : [v]) size += name.length + b.length + 8;
       if (bytes + size > SEND_MAX_BYTES && bytes > 0) flush();
       let arr = current.get(m.topic);
       if (!arr) current.set(m.topic, (arr = []));
