@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: every bench in sequence, each printing its figures and its ratio to a baseline measured
- * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint).
+ * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, replay).
  */
 import os from 'node:os';
 import { benchFootprint } from './footprint.js';
 import { benchPollRequests } from './poll-requests.js';
 import { benchRender } from './render.js';
+import { benchReplay } from './replay.js';
 import { benchScrapeLatency } from './scrape-latency.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   scrape: benchScrapeLatency,
   render: benchRender,
   footprint: benchFootprint,
+  replay: benchReplay,
 };
 
 async function main(): Promise<void> {

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Sentinel } from './app.js';
+import { runDlqCli } from './cli/dlq.js';
 import { ConfigError, parseArgs } from './config/load.js';
 import { WebConfigError } from './http/web-config-error.js';
 import { createLogger } from './log.js';
 import { VERSION } from './version.js';
 
 async function main(): Promise<number> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === 'dlq') return runDlqCli(rest, { env: process.env });
   let parsed;
   try {
     parsed = parseArgs({ argv: process.argv.slice(2), env: process.env });

@@ -2,8 +2,9 @@
  * One Kafka cluster as the reader sees it: connected lazily, rebuilt after a failure, every call bounded
  * by the poll deadline, requests grouped per partition leader, errors kept per topic, round trips counted.
  */
-import { Kafka, type KafkaConfig as KafkaJsConfig } from 'kafkajs';
+import type { KafkaConfig as KafkaJsConfig } from 'kafkajs';
 import { KafkaDeadlineError, mapLimit, within } from './async.js';
+import { newKafka } from './client.js';
 import {
   createWireCluster,
   EARLIEST,
@@ -78,7 +79,12 @@ export class KafkaAnswerError extends Error {
 
 function isProtocolError(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
-  return name === 'KafkaAnswerError' || name === 'KafkaJSProtocolError' || name === 'KafkaJSNotImplemented';
+  return (
+    name === 'KafkaAnswerError' ||
+    name === 'KafkaJSProtocolError' ||
+    name === 'KafkaJSNotImplemented' ||
+    name === 'CodecError'
+  );
 }
 
 const COORDINATOR_MOVED = new Set<number>([
@@ -151,16 +157,19 @@ export class KafkaConnection {
   }
 
   /**
-   * Earliest or latest offset of every partition of `topics`: one ListOffsets request per leader for all
-   * of them. A partition answered with an error, or without a leader, leaves out its topic only.
+   * Earliest or latest offset of every partition of `topics`, or the first offset whose record timestamp
+   * is at or after `{ timestamp }` (-1: none): one ListOffsets request per leader for all of them. A
+   * partition answered with an error, or without a leader, leaves out its topic only.
    */
   async listOffsets(
     topics: readonly TopicLayout[],
-    which: 'earliest' | 'latest',
+    which: 'earliest' | 'latest' | { readonly timestamp: number },
     deadline: number,
   ): Promise<OffsetsResult> {
     const cluster = await this.connected(deadline);
-    const timestamp = which === 'earliest' ? EARLIEST : LATEST;
+    const timestamp =
+      which === 'earliest' ? EARLIEST : which === 'latest' ? LATEST : String(Math.max(0, which.timestamp));
+    const label = typeof which === 'string' ? which : `at ${new Date(which.timestamp).toISOString()}`;
     const offsets = new Map<string, Map<number, number>>();
     const failed = new Map<string, string>();
     const byLeader = new Map<
@@ -201,7 +210,7 @@ export class KafkaConnection {
             topics: reqTopics,
           }),
           deadline,
-          `ListOffsets (${which}) to broker ${leader}`,
+          `ListOffsets (${label}) to broker ${leader}`,
         );
         for (const r of res.responses) {
           let m = offsets.get(r.topic);
@@ -240,43 +249,122 @@ export class KafkaConnection {
     const cluster = await this.connected(deadline);
     const out = new Map<string, Map<string, Map<number, number>> | Error>();
     await mapLimit(groups, this.opts.groupConcurrency ?? 32, async ({ groupId, topics }) => {
-      const args = {
-        groupId,
-        topics: topics.map((t) => ({
-          topic: t.topic,
-          partitions: [...t.leaders.keys()].map((partition) => ({ partition })),
-        })),
-      };
-      for (let attempt = 0; ; attempt++) {
-        try {
-          const broker = await this.coordinator(cluster, groupId, deadline);
-          const res = await this.guard(
-            sendUnparsed<DecodedOffsetFetch>(broker, 'OffsetFetch', args),
-            deadline,
-            `OffsetFetch ${groupId}`,
-          );
-          const code =
-            res.errorCode ||
-            res.responses.flatMap((r) => r.partitions).find((p) => p.errorCode !== 0)?.errorCode ||
-            0;
-          if (code !== 0) throw new KafkaAnswerError(code, `group ${groupId}`);
-          const byTopic = new Map<string, Map<number, number>>();
-          for (const r of res.responses)
-            byTopic.set(r.topic, new Map(r.partitions.map((p) => [p.partition, Number(p.offset)])));
-          out.set(groupId, byTopic);
-          return;
-        } catch (err) {
-          if (!isProtocolError(err)) throw err;
-          this.coordinators.delete(groupId);
-          const c = (err as { code?: unknown }).code;
-          const code = typeof c === 'number' ? c : -1;
-          if (attempt === 0 && COORDINATOR_MOVED.has(code)) continue;
-          out.set(groupId, err instanceof Error ? err : new Error(String(err)));
-          return;
-        }
+      try {
+        const got = await this.offsetFetch(cluster, groupId, topics, deadline);
+        const byTopic = new Map<string, Map<number, number>>();
+        for (const [topic, parts] of got)
+          byTopic.set(topic, new Map([...parts].map(([p, v]) => [p, v.offset])));
+        out.set(groupId, byTopic);
+      } catch (err) {
+        if (!isProtocolError(err)) throw err;
+        out.set(groupId, err instanceof Error ? err : new Error(String(err)));
       }
     });
     return out;
+  }
+
+  /** One OffsetFetch to the group's coordinator, asked again once when the coordinator moved. */
+  private async offsetFetch(
+    cluster: WireCluster,
+    groupId: string,
+    topics: readonly TopicLayout[],
+    deadline: number,
+  ): Promise<Map<string, Map<number, { offset: number; metadata: string }>>> {
+    const args = {
+      groupId,
+      topics: topics.map((t) => ({
+        topic: t.topic,
+        partitions: [...t.leaders.keys()].map((partition) => ({ partition })),
+      })),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const broker = await this.coordinator(cluster, groupId, deadline);
+        const res = await this.guard(
+          sendUnparsed<DecodedOffsetFetch>(broker, 'OffsetFetch', args),
+          deadline,
+          `OffsetFetch ${groupId}`,
+        );
+        const code =
+          res.errorCode ||
+          res.responses.flatMap((r) => r.partitions).find((p) => p.errorCode !== 0)?.errorCode ||
+          0;
+        if (code !== 0) throw new KafkaAnswerError(code, `group ${groupId}`);
+        const byTopic = new Map<string, Map<number, { offset: number; metadata: string }>>();
+        for (const r of res.responses)
+          byTopic.set(
+            r.topic,
+            new Map(
+              r.partitions.map((p) => [
+                p.partition,
+                { offset: Number(p.offset), metadata: p.metadata ?? '' },
+              ]),
+            ),
+          );
+        return byTopic;
+      } catch (err) {
+        if (!isProtocolError(err)) throw err;
+        this.coordinators.delete(groupId);
+        const c = (err as { code?: unknown }).code;
+        if (attempt === 0 && typeof c === 'number' && COORDINATOR_MOVED.has(c)) continue;
+        throw err;
+      }
+    }
+  }
+
+  /**
+   * One group's committed offset and metadata for each partition of one topic (offset -1: nothing
+   * committed). Unlike committedOffsets, an error is thrown: the caller cannot go on without it.
+   */
+  async groupPositions(
+    groupId: string,
+    topic: TopicLayout,
+    deadline: number,
+  ): Promise<Map<number, { offset: number; metadata: string }>> {
+    const cluster = await this.connected(deadline);
+    return (await this.offsetFetch(cluster, groupId, [topic], deadline)).get(topic.topic) ?? new Map();
+  }
+
+  /**
+   * Commits offsets (and metadata) for a group without joining it, as Kafka's admin client does when it
+   * alters a group's offsets: generation -1, no member id. The broker refuses it while the group has
+   * members, which keeps this away from a group a consumer is using.
+   */
+  async commitOffsets(
+    groupId: string,
+    topic: string,
+    entries: readonly { partition: number; offset: number; metadata?: string }[],
+    deadline: number,
+  ): Promise<void> {
+    const cluster = await this.connected(deadline);
+    const args = {
+      groupId,
+      groupGenerationId: -1,
+      memberId: '',
+      topics: [
+        {
+          topic,
+          partitions: entries.map((e) => ({
+            partition: e.partition,
+            offset: String(e.offset),
+            metadata: e.metadata ?? null,
+          })),
+        },
+      ],
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const broker = await this.coordinator(cluster, groupId, deadline);
+        await this.guard(broker.offsetCommit(args), deadline, `OffsetCommit ${groupId}`);
+        return;
+      } catch (err) {
+        if (!isProtocolError(err)) throw err;
+        this.coordinators.delete(groupId);
+        const c = (err as { code?: unknown }).code;
+        if (attempt === 0 && typeof c === 'number' && COORDINATOR_MOVED.has(c)) continue;
+        throw err;
+      }
+    }
   }
 
   /**
@@ -379,7 +467,7 @@ export class KafkaConnection {
 
   private async connect(): Promise<WireCluster> {
     if (!this.cluster) {
-      const kafka = new Kafka(this.opts.config);
+      const kafka = newKafka(this.opts.config);
       this.cluster = createWireCluster(kafka, {
         config: this.opts.config,
         onRequest: (api) => this.requests.set(api, (this.requests.get(api) ?? 0) + 1),

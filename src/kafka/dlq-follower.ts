@@ -44,7 +44,7 @@ export class DlqFollower {
   private readonly positions = new Map<string, Map<number, number>>();
   /** DLQ topics named by a connector in an earlier poll: whatever appears in them now is new. */
   private readonly watched = new Set<string>();
-  /** `topic\0partition` whose records kafkajs cannot decode (snappy/lz4/zstd batches): skipped, warned once. */
+  /** `topic\0partition` holding a batch no codec decodes (corrupt, or an unknown codec): skipped, warned once. */
   private readonly undecodable = new Set<string>();
   private readonly now: () => number;
 
@@ -183,7 +183,7 @@ export class DlqFollower {
         this.undecodable.add(`${topic}\u0000${partition}`);
         this.opts.logger?.warn(
           { topic, partition, err: errorText(error) },
-          'DLQ partition holds record batches kafkajs cannot decode (snappy, lz4 or zstd); its records are not counted by stage',
+          'DLQ partition holds a record batch that cannot be decoded; its records are not counted by stage',
         );
         return;
       }
@@ -193,9 +193,10 @@ export class DlqFollower {
   }
 }
 
-/** kafkajs decodes only uncompressed and gzip batches; snappy, lz4 and zstd throw this while decoding. */
+/** A batch of a codec kafkajs does not know (KafkaJSNotImplemented), or one ours cannot decode (CodecError). */
 function undecodable(err: unknown): boolean {
-  return (err as { name?: string } | undefined)?.name === 'KafkaJSNotImplemented';
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === 'KafkaJSNotImplemented' || name === 'CodecError';
 }
 
 function errorText(err: unknown): string {

@@ -55,7 +55,12 @@ export interface DecodedOffsetFetch {
   readonly errorCode?: number;
   readonly responses: readonly {
     readonly topic: string;
-    readonly partitions: readonly { partition: number; offset: string; errorCode: number }[];
+    readonly partitions: readonly {
+      partition: number;
+      offset: string;
+      metadata?: string | null;
+      errorCode: number;
+    }[];
   }[];
 }
 
@@ -87,6 +92,14 @@ export interface WireBroker {
     groupId: string;
     coordinatorType: number;
   }): Promise<{ coordinator: { nodeId: number } }>;
+  /** Throws on the first error code in the answer (one group, so any error is the group's). */
+  offsetCommit(req: {
+    groupId: string;
+    groupGenerationId: number;
+    memberId: string;
+    retentionTime?: number;
+    topics: { topic: string; partitions: { partition: number; offset: string; metadata: string | null }[] }[];
+  }): Promise<unknown>;
 }
 
 export interface WireCluster {

@@ -16,6 +16,8 @@ export interface StackInfo {
   /** PLAINTEXT bootstrap host:port of the shared broker. */
   bootstrap: string;
   kafkaLogFile: string;
+  /** The broker's log.dirs (to read log segments with Kafka's own tools). */
+  kafkaDataDir: string;
   /** Temp dir holding every process's config, data and log. */
   baseDir: string;
   /** Connect group.id shared by all workers (one Connect cluster). */

@@ -20,6 +20,7 @@ export async function setup(project: TestProject): Promise<void> {
       kafkaVersion: kafka.version,
       bootstrap: kafka.bootstrap,
       kafkaLogFile: kafka.logFile,
+      kafkaDataDir: kafka.dataDir,
       baseDir: kafka.baseDir,
       groupId,
       workers: workers.map((w) => ({

@@ -600,6 +600,38 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
   };
 }
 
+/**
+ * The compression codec of every record batch of partition 0 of each topic, as Kafka's own
+ * DumpLogSegments reads them from the broker's data dir: what the producer really wrote.
+ */
+export async function logSegmentCodecs(
+  dataDir: string,
+  version: string,
+  topics: readonly string[],
+): Promise<Map<string, string[]>> {
+  const classpath = await runtimeClasspath(version);
+  const files = topics.map((t) => {
+    const dir = path.join(dataDir, `${t}-0`);
+    const log = fs.readdirSync(dir).find((f) => f.endsWith('.log'));
+    if (!log) throw new Error(`no log segment in ${dir}`);
+    return path.join(dir, log);
+  });
+  const { stdout } = await execFileP(
+    javaTool('java'),
+    [...JVM_OPTS, '-cp', classpath, 'kafka.tools.DumpLogSegments', '--files', files.join(',')],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  const out = new Map<string, string[]>();
+  let current: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const file = /^Dumping (.*)$/.exec(line)?.[1];
+    if (file) current = topics[files.indexOf(file.trim())];
+    const codec = /compresscodec: (\w+)/.exec(line)?.[1];
+    if (codec && current !== undefined) out.set(current, [...(out.get(current) ?? []), codec.toLowerCase()]);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // TLS material for HTTPS workers (one CA + 127.0.0.1 server cert per base dir)
 

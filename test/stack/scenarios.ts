@@ -535,6 +535,34 @@ export async function dlqThreePartitionSink(ctx: ScenarioContext): Promise<Scena
   return { name, topics: [topic], dlqTopic, file, produced: 6, expect: allRunning(1) };
 }
 
+export type DlqCodec = 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
+/**
+ * Converter failures to a DLQ whose producer compresses with `codec`: the connector-level
+ * `producer.override.compression.type` (KIP-458), which the workers' default override policy (All) lets
+ * through to the DLQ reporter's producer. 2 malformed records → 2 DLQ records in `codec` batches.
+ */
+export async function dlqCompressedSink(ctx: ScenarioContext, codec: DlqCodec): Promise<Scenario> {
+  const name = `${ctx.prefix}-dlq-${codec}`;
+  const topic = `${ctx.prefix}-dlq-${codec}-in`;
+  const dlqTopic = `${ctx.prefix}-dlq-${codec}-dlq`;
+  const file = path.join(scenarioDir(ctx), `${name}.txt`);
+  await produce(ctx.bootstrap, topic, [
+    { key: 'a', value: `${codec} is not json` },
+    { key: 'b', value: `{"${codec}":` },
+  ]);
+  await putConnector(ctx.target, name, {
+    'connector.class': FILE_SINK,
+    'tasks.max': '1',
+    topics: topic,
+    file,
+    ...jsonValue(),
+    ...dlq(dlqTopic, true),
+    'producer.override.compression.type': codec,
+  });
+  return { name, topics: [topic], dlqTopic, file, produced: 2, expect: allRunning(1) };
+}
+
 /** KIP-610: the test ErrantRecordSinkConnector reports every record → DLQ stage TASK_PUT. */
 export async function errantReporterSink(ctx: ScenarioContext): Promise<Scenario> {
   const name = `${ctx.prefix}-errant`;

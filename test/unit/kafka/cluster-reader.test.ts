@@ -59,6 +59,35 @@ describe('ClusterKafkaReader', () => {
     expect(data.dlqLast[0]?.connector).toBe('s');
   });
 
+  it('skips only the partition holding a batch no codec decodes, warns once, and reads the others', async () => {
+    const k = new FakeKafka();
+    k.createTopic('dlq', 2);
+    k.createTopic('s-in');
+    for (const p of [0, 0, 1]) k.produce('dlq', p, converterFailure('s'));
+    k.corrupt.add('dlq/1');
+    const warnings: string[] = [];
+    const logger = { warn: (_: unknown, msg: string) => warnings.push(msg), debug: () => undefined };
+    const r = new ClusterKafkaReader(k, {
+      maxExceptionClasses: 5,
+      recentRecords: 3,
+      showPayload: false,
+      payloadLimit: 16,
+      backlogPerPartition: 100,
+      logger: logger as never,
+    });
+    const first = await r.read([withDlq('s', 'dlq')], soon());
+    expect(first.dlqErrors.map((e) => e.count)).toEqual([2]);
+    // The offsets still count every record; only the reasons of the bad partition are missing.
+    expect(first.dlq[0]).toMatchObject({ records: 3 });
+    expect(first.dlqStatus.reader.error).toBeNull();
+    k.produce('dlq', 0, converterFailure('s'));
+    k.fetched = [];
+    const second = await r.read([withDlq('s', 'dlq')], soon());
+    expect(second.dlqErrors.map((e) => e.count)).toEqual([3]);
+    expect(k.fetched.some((f) => f.startsWith('dlq/1@'))).toBe(false);
+    expect(warnings.filter((w) => /cannot be decoded/.test(w))).toHaveLength(1);
+  });
+
   it('leaves out the DLQ series of a topic that does not exist (yet), and says why in the status', async () => {
     const k = new FakeKafka();
     k.createTopic('s-in');

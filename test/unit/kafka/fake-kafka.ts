@@ -7,6 +7,7 @@ import type {
   OffsetsResult,
   TopicLayout,
 } from '../../../src/kafka/connection.js';
+import { CodecError } from '../../../src/kafka/codecs.js';
 import type { WireRecord } from '../../../src/kafka/kafkajs-internal.js';
 
 interface FakeRecord {
@@ -26,6 +27,8 @@ export class FakeKafka implements KafkaSource {
   /** Runs before each fetch is answered (to change the log between ListOffsets and Fetch). */
   beforeFetch: (() => void) | undefined;
   calls = { metadata: 0, listOffsets: 0, committedOffsets: 0, fetch: 0 };
+  /** `topic/partition` holding a batch that cannot be decoded: a fetch including it fails whole, as kafkajs's decoder does. */
+  readonly corrupt = new Set<string>();
   /** Partitions asked for in fetches, as `topic/partition@offset`. */
   fetched: string[] = [];
 
@@ -143,6 +146,14 @@ export class FakeKafka implements KafkaSource {
     this.calls.fetch++;
     this.check();
     this.beforeFetch?.();
+    const bad = requests.find((r) => this.corrupt.has(`${r.topic}/${r.partition}`));
+    if (bad) {
+      for (const r of requests) this.fetched.push(`${r.topic}/${r.partition}@${r.offset}`);
+      return {
+        responses: [],
+        failed: [{ leader: 1, error: new CodecError('lz4', new Error('invalid magic number')) }],
+      };
+    }
     const byTopic = new Map<
       string,
       { partition: number; errorCode: number; highWatermark: string; messages: WireRecord[] }[]
