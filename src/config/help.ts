@@ -44,7 +44,11 @@ export function helpText(): string {
     `Every flag has an environment variable: ${ENV_PREFIX} and the flag upper-cased, with "." and "-" as "_" (--poll.interval: ${envName('poll.interval')}). Older names, shown after "or", still work; the ${ENV_PREFIX} name wins when both are set. Any other ${ENV_PREFIX} variable is an error.`,
     'A flag shown without a value is a switch: on by itself, off with =false. Durations look like 500ms, 15s, 2m, 1h, 1d. Bad configuration exits with status 2, one line per problem.',
   ];
-  const out = ['usage: connect-sentinel [flags]', ''];
+  const out = [
+    'usage: connect-sentinel [flags]',
+    'usage: connect-sentinel dlq list|inspect|export|replay [flags]  (a dead letter queue: dlq --help)',
+    '',
+  ];
   for (const p of intro) out.push(...wrap(p, HELP_WIDTH), '');
   out.push('Flags:');
   out.push(
