@@ -174,7 +174,10 @@ export class ConnectHttp {
       body.on('error', (err: NodeJS.ErrnoException) =>
         fail(reason() !== undefined || !complete() ? cut() : transportError(method, where, undefined, err)),
       );
-      body.on('close', () => fail(cut()));
+      // After 'end' or a failure this is a no-op; otherwise the stream went away without either.
+      body.on('close', () => {
+        if (!settled) fail(cut());
+      });
 
       if (status < 200 || status >= 300) {
         // Only the start of an error body is kept: a worker or proxy may send any amount.
