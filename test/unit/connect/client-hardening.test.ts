@@ -349,12 +349,21 @@ describe('redirects and shutdown', () => {
 
     f.handler = (_req, res) => json(res, 503, { error_code: 503, message: 'busy' });
     const d = client({ url: f.url, requestTimeoutMs: 30_000 });
+    const before = f.requests.length;
+    // The waits between attempts are 100, 200, 400, 800, 1600 ms: close during the 1600 ms one.
+    const timers = vi.spyOn(globalThis, 'setTimeout');
     const waiting = d.serverInfo(soon(30_000)).catch((e: unknown) => e);
-    await vi.waitFor(() => expect(f.requests).toHaveLength(3)); // retried after 100 ms, waits 200 ms more
+    await vi.waitFor(() => expect(timers.mock.calls.some((call) => call[1] === 1600)).toBe(true), {
+      timeout: 10_000,
+    });
+    timers.mockRestore();
     const closedAt = Date.now();
+    const sent = f.requests.length - before;
     d.close();
     expect(((await waiting) as Error).message).toBe('GET / answered 503: busy');
-    expect(Date.now() - closedAt).toBeLessThan(150);
+    expect(Date.now() - closedAt).toBeLessThan(500);
+    expect(sent).toBe(5);
+    expect(f.requests).toHaveLength(before + 5);
     await expect(d.serverInfo(soon())).rejects.toThrow('GET / failed: client closed');
   });
 });

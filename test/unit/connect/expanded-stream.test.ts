@@ -95,7 +95,8 @@ const ODD_NAMES = [
   ' ',
 ];
 
-describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
+// Every cut of every body: seconds of work, more on a busy machine.
+describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', { timeout: 60_000 }, () => {
   test('the fixture, compact and pretty-printed, cut anywhere', () => {
     const compact = JSON.stringify(expandedAnswer);
     const out = expectSameEverywhere(compact);
