@@ -35,7 +35,7 @@ export interface ConnectHttpOptions {
 }
 
 /** Bytes of a non-2xx answer kept for its error message: Connect's own error bodies are far smaller. */
-export const ERROR_BODY_BYTES = 4096;
+const ERROR_BODY_BYTES = 4096;
 /** Bytes of a 2xx answer kept to show where a body that is not JSON begins. */
 const HEAD_BYTES = 256;
 const HEAD_CHARS = 80;

@@ -30,7 +30,7 @@ const DEFAULT_TRACE_CHARS = CONNECT_LIMIT_DEFAULTS.maxTraceChars;
  * cause is) around a marker saying how long it was. The kept text is copied into a string of its own: a
  * slice would keep the whole original (megabytes, from a misbehaving worker) alive.
  */
-export function cutTrace(trace: string, max: number): string {
+function cutTrace(trace: string, max: number): string {
   if (trace.length <= max) return trace;
   const marker = `\n\t… [trace cut to ${max} of ${trace.length} characters] …\n`;
   const keep = max - marker.length;

@@ -18,7 +18,7 @@ export interface RetryOptions {
 }
 
 /** The wait after failed attempt `attempt` (1-based). */
-export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+function backoff(attempt: number, baseMs: number, maxMs: number): number {
   return Math.min(baseMs * 2 ** (attempt - 1), maxMs);
 }
 
