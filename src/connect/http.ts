@@ -96,6 +96,19 @@ export class ConnectHttp {
     const where = `/${path}`;
     if (this.closed) throw new ConnectTransportError(method, where, 'client closed');
     if (timeoutMs <= 0) throw new ConnectTransportError(method, where, 'deadline passed before the request');
+    const headers: Record<string, string | false> = {
+      accept: 'application/json',
+      'accept-encoding': 'identity',
+      'user-agent': this.opts.userAgent,
+    };
+    const authorization = this.opts.authorization();
+    if (authorization !== undefined) headers.authorization = authorization;
+    if (method === 'POST') {
+      headers['content-length'] = '0';
+      // axios would add a form content type to the empty body, and Connect's resources consume JSON
+      // only (415). No body, no content type, as before.
+      headers['content-type'] = false;
+    }
     const controller = new AbortController();
     let reason: string | undefined;
     const abort = (why: string): void => {
@@ -106,14 +119,6 @@ export class ConnectHttp {
     // A total deadline, not an idle timeout: a worker that trickles bytes must not hold the poll.
     const timer = setTimeout(() => abort(`timed out after ${timeoutMs} ms`), timeoutMs);
     this.inFlight.add(abort);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'accept-encoding': 'identity',
-      'user-agent': this.opts.userAgent,
-    };
-    const authorization = this.opts.authorization();
-    if (authorization !== undefined) headers.authorization = authorization;
-    if (method === 'POST') headers['content-length'] = '0';
     // Sent as built: URL resolution would turn a connector named `..` (encoded or not) into a step up.
     const rawPath = this.base.pathname + path;
     const lib = this.lib;
