@@ -81,9 +81,12 @@ function tooDeep(maxDepth: number, at: number): JsonBodyError {
  * brackets inside strings count too, so a false answer only means "scan it exactly".
  */
 function fewBrackets(buf: Buffer, from: number, to: number, limit: number): boolean {
+  // Searched within the value only: past its end, a chunk of small members without brackets would be
+  // searched to its end once per member.
+  const value = buf.subarray(from, to);
   let n = 0;
   for (const b of [OPEN_BRACE, OPEN_BRACKET]) {
-    for (let k = buf.indexOf(b, from); k >= 0 && k < to; k = buf.indexOf(b, k + 1)) {
+    for (let k = value.indexOf(b); k >= 0; k = value.indexOf(b, k + 1)) {
       if (++n > limit) return false;
     }
   }
