@@ -1,8 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
-import { ConnectApiError, ConnectResponseError, ConnectTransportError } from './errors.js';
-import { ExpandedAnswerParser, notJsonError, type RememberedEntry } from './expanded-stream.js';
+import { mapLimit } from '../lib/limit.js';
+import { JsonBodyError, parseJson } from '../lib/json-members.js';
+import { retry } from '../lib/retry.js';
+import { ConnectApiError, ConnectResponseError, ConnectTransportError, jsonBodyError } from './errors.js';
+import { ExpandedAnswerParser, type RememberedEntry } from './expanded-stream.js';
+import { ConnectHttp, type BodyReader } from './http.js';
+import { connectLimits, type ConnectLimits } from './limits.js';
 import { joinView, parseInfo, parseServerInfo, parseStatus, type ConnectorInfo } from './parse.js';
+import { Redactor } from './redact.js';
 import type { ConnectorStatus, ConnectorView, ServerInfo } from './types.js';
 
 export type ConnectAuth =
@@ -22,10 +26,12 @@ export interface ConnectClientOptions {
   readonly tls?: ConnectTlsOptions;
   /** Upper bound for one HTTP request; a poll's deadline can make it shorter. */
   readonly requestTimeoutMs: number;
-  /** Concurrent requests when a worker does not expand and each connector needs its own calls. */
+  /** Concurrent connectors when a worker does not expand and each connector needs its own calls. */
   readonly fallbackConcurrency?: number;
   readonly userAgent?: string;
   readonly now?: () => number;
+  /** Caps on what a worker can make the client hold; CONNECT_LIMIT_DEFAULTS for those not given. */
+  readonly limits?: Partial<ConnectLimits>;
 }
 
 export interface ListResult {
@@ -34,41 +40,45 @@ export interface ListResult {
   readonly expanded: boolean;
 }
 
-/** Reads a 2xx answer's body chunk by chunk; `push` may throw to fail the call at once. */
-interface BodyReader<T> {
-  push(chunk: Buffer): void;
-  end(): T;
-}
-
-/** The body as text: what every call but the expanded list parses. */
-class TextReader implements BodyReader<string> {
+/** A body parsed as JSON once complete, its nesting checked first. */
+class JsonReader implements BodyReader<unknown> {
   private readonly chunks: Buffer[] = [];
+  constructor(
+    private readonly path: string,
+    private readonly maxDepth: number,
+  ) {}
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
   }
-  end(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
+  end(): unknown {
+    try {
+      return parseJson(Buffer.concat(this.chunks), this.maxDepth);
+    } catch (err) {
+      throw err instanceof JsonBodyError ? jsonBodyError(this.path, err) : err;
+    }
   }
 }
 
-const readText = (): TextReader => new TextReader();
+/** A body nobody needs (a restart's answer): read so the connection can be reused, then dropped. */
+const ignoreBody = (): BodyReader<void> => ({ push: () => undefined, end: () => undefined });
 
-type Reply<T> =
-  | { readonly ok: true; readonly status: number; readonly value: T }
-  | { readonly ok: false; readonly status: number; readonly body: string };
-
-const MAX_BODY_BYTES = 512 * 1024 * 1024;
 const RETRY_BASE_MS = 100;
 const RETRY_MAX_MS = 2_000;
+const EXPANDED_PATH = 'connectors?expand=status&expand=info';
 
 /**
  * One Connect cluster's REST API. Every call has a deadline; 409 (rebalance) and 5xx answers are retried
- * with backoff while the deadline allows. Credentials live only in the request headers, never in errors.
+ * with backoff while the deadline allows. Credentials live only in the request headers: every error
+ * message has them removed, even when the server echoed them.
  */
 export class ConnectClient {
   private readonly base: URL;
-  private readonly agent: http.Agent;
+  private readonly http: ConnectHttp;
   private readonly now: () => number;
+  private readonly limits: ConnectLimits;
+  private readonly redactor = new Redactor();
+  /** Ends the waits between retries when the client is closed. */
+  private readonly closing = new AbortController();
   /** The entries of the latest expanded answer, for the next one's parser. */
   private remembered: ReadonlyMap<string, RememberedEntry> = new Map();
   /** HTTP requests sent since start (each retry counts): what a poll costs the worker. */
@@ -82,30 +92,43 @@ export class ConnectClient {
     if (this.base.username || this.base.password) {
       throw new Error('Connect URL must not carry credentials; use the username and password settings');
     }
+    if (this.base.search || this.base.hash) {
+      throw new Error('Connect URL must not carry a query or a fragment');
+    }
     this.now = opts.now ?? Date.now;
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({
-            keepAlive: true,
-            maxSockets: Math.max(opts.fallbackConcurrency ?? 8, 4),
-            ...(opts.tls?.ca === undefined ? {} : { ca: opts.tls.ca }),
-            ...(opts.tls?.cert === undefined ? {} : { cert: opts.tls.cert }),
-            ...(opts.tls?.key === undefined ? {} : { key: opts.tls.key }),
-            rejectUnauthorized: !(opts.tls?.insecureSkipVerify ?? false),
-          })
-        : new http.Agent({ keepAlive: true, maxSockets: Math.max(opts.fallbackConcurrency ?? 8, 4) });
+    this.limits = connectLimits(opts.limits);
+    const auth = opts.auth;
+    let authorization: () => string | undefined = () => undefined;
+    if (auth?.kind === 'basic') {
+      const value = Buffer.from(`${auth.username}:${auth.password}`).toString('base64');
+      this.redactor.add(auth.password);
+      this.redactor.add(value);
+      authorization = () => `Basic ${value}`;
+    } else if (auth?.kind === 'bearer') {
+      authorization = () => {
+        const token = auth.token();
+        this.redactor.add(token);
+        return `Bearer ${token}`;
+      };
+    }
+    this.http = new ConnectHttp(this.base, {
+      ...(opts.tls === undefined ? {} : { tls: opts.tls }),
+      maxSockets: Math.max(opts.fallbackConcurrency ?? 8, 4),
+      userAgent: opts.userAgent ?? 'connect-sentinel',
+      authorization,
+      maxBodyBytes: this.limits.maxBodyBytes,
+      redactor: this.redactor,
+    });
   }
 
   get url(): string {
     return this.base.href;
   }
 
-  private closed = false;
-
-  /** Ends every request in flight at once (a stop must not wait for a slow worker's deadline). */
+  /** Aborts every request in flight and every wait between retries at once. */
   close(): void {
-    this.closed = true;
-    this.agent.destroy();
+    this.closing.abort();
+    this.http.close();
   }
 
   async serverInfo(deadline: number): Promise<ServerInfo> {
@@ -118,13 +141,11 @@ export class ConnectClient {
    * own calls is left out, as the expanded answer itself does.
    */
   async listConnectors(deadline: number): Promise<ListResult> {
-    const path = 'connectors?expand=status&expand=info';
     // Parsed while it arrives (src/connect/expanded-stream.ts): the answer is megabytes at thousands of
     // connectors, and one JSON.parse of it would block the event loop for ~100 ms.
-    // Entries byte-identical to the previous answer's reuse their views unparsed.
     let parser: ExpandedAnswerParser | undefined;
-    const { value: result } = await this.call('GET', path, deadline, true, () => {
-      parser = new ExpandedAnswerParser(`/${path}`, this.remembered);
+    const { value: result } = await this.call('GET', EXPANDED_PATH, deadline, true, () => {
+      parser = new ExpandedAnswerParser(`/${EXPANDED_PATH}`, this.remembered, this.limits);
       return parser;
     });
     this.remembered = result.kind === 'expanded' && parser !== undefined ? parser.remembered : new Map();
@@ -138,12 +159,12 @@ export class ConnectClient {
   }
 
   async connectorStatus(name: string, deadline: number): Promise<ConnectorStatus> {
-    const path = `connectors/${encodeURIComponent(name)}/status`;
-    return parseStatus(await this.getJson(path, deadline), `/${path}`);
+    const path = `connectors/${segment(name)}/status`;
+    return parseStatus(await this.getJson(path, deadline), `/${path}`, this.limits.maxTraceChars);
   }
 
   async connectorInfo(name: string, deadline: number): Promise<ConnectorInfo> {
-    const path = `connectors/${encodeURIComponent(name)}`;
+    const path = `connectors/${segment(name)}`;
     return parseInfo(await this.getJson(path, deadline), `/${path}`);
   }
 
@@ -154,62 +175,47 @@ export class ConnectClient {
     deadline: number,
   ): Promise<number> {
     const path =
-      `connectors/${encodeURIComponent(name)}/restart` +
+      `connectors/${segment(name)}/restart` +
       `?includeTasks=${options.includeTasks}&onlyFailed=${options.onlyFailed}`;
-    return (await this.call('POST', path, deadline, false, readText)).status;
+    return (await this.call('POST', path, deadline, false, ignoreBody)).status;
   }
 
   async restartTask(name: string, task: number, deadline: number): Promise<number> {
-    const path = `connectors/${encodeURIComponent(name)}/tasks/${task}/restart`;
-    return (await this.call('POST', path, deadline, false, readText)).status;
-  }
-
-  /** KIP-558 `GET /connectors/{name}/topics`; undefined when topic tracking is disabled (403). */
-  async connectorTopics(name: string, deadline: number): Promise<string[] | undefined> {
-    const path = `connectors/${encodeURIComponent(name)}/topics`;
-    try {
-      const body = await this.getJson(path, deadline);
-      const entry = (body as Record<string, { topics?: unknown }> | null)?.[name];
-      const topics = entry?.topics;
-      if (!Array.isArray(topics))
-        throw new ConnectResponseError(`/${path}`, 'expected {"<name>":{"topics":[...]}}');
-      return topics.filter((t): t is string => typeof t === 'string');
-    } catch (err) {
-      if (err instanceof ConnectApiError && (err.status === 403 || err.status === 404)) return undefined;
-      throw err;
+    if (!Number.isSafeInteger(task) || task < 0) {
+      throw new RangeError(`task id must be a non-negative integer, got ${task}`);
     }
+    const path = `connectors/${segment(name)}/tasks/${task}/restart`;
+    return (await this.call('POST', path, deadline, false, ignoreBody)).status;
   }
 
-  private async fetchEach(names: readonly string[], deadline: number): Promise<ConnectorView[]> {
-    const out: ConnectorView[] = [];
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < names.length) {
-        const name = names[next++] as string;
-        try {
-          const [status, info] = await Promise.all([
-            this.connectorStatus(name, deadline),
-            this.connectorInfo(name, deadline),
-          ]);
-          out.push(joinView(status, info));
-        } catch (err) {
-          if (err instanceof ConnectApiError && err.status === 404) continue; // deleted since the list
-          throw err;
-        }
-      }
-    };
-    const concurrency = Math.max(1, Math.min(this.opts.fallbackConcurrency ?? 8, names.length));
-    await Promise.all(Array.from({ length: concurrency }, worker));
-    return out;
-  }
-
+  /** `GET <base>/<path>` as JSON; `path` is sent as given (already encoded). */
   async getJson(path: string, deadline: number): Promise<unknown> {
-    const { value: body } = await this.call('GET', path, deadline, true, readText);
-    try {
-      return JSON.parse(body) as unknown;
-    } catch (err) {
-      throw notJsonError(`/${path}`, body, err);
+    const where = `/${path}`;
+    const read = (): JsonReader => new JsonReader(where, this.limits.maxJsonDepth);
+    return (await this.call('GET', path, deadline, true, read)).value;
+  }
+
+  /** Status and info of each connector, `fallbackConcurrency` connectors at a time. */
+  private async fetchEach(names: readonly string[], deadline: number): Promise<ConnectorView[]> {
+    if (names.includes('')) {
+      throw new ConnectResponseError(
+        `/${EXPANDED_PATH}`,
+        'a connector has an empty name, which no request can address',
+      );
     }
+    const views = await mapLimit(names, this.opts.fallbackConcurrency ?? 8, async (name) => {
+      try {
+        const [status, info] = await Promise.all([
+          this.connectorStatus(name, deadline),
+          this.connectorInfo(name, deadline),
+        ]);
+        return joinView(status, info);
+      } catch (err) {
+        if (err instanceof ConnectApiError && err.status === 404) return undefined; // deleted since the list
+        throw err;
+      }
+    });
+    return views.filter((v): v is ConnectorView => v !== undefined);
   }
 
   /**
@@ -217,137 +223,58 @@ export class ConnectClient {
    * fresh reader from `read` per attempt; what the reader throws fails the call without a retry.
    */
   private async call<T>(
-    method: string,
+    method: 'GET' | 'POST',
     path: string,
     deadline: number,
     idempotent: boolean,
     read: () => BodyReader<T>,
   ): Promise<{ status: number; value: T }> {
-    let attempt = 0;
-    for (;;) {
-      try {
-        const res = await this.send(method, path, deadline, read);
-        if (res.ok) return res;
-        throw new ConnectApiError(res.status, method, `/${path}`, res.body);
-      } catch (err) {
-        const retryable =
-          (err instanceof ConnectApiError && err.retryable) ||
-          (idempotent && err instanceof ConnectTransportError && isReset(err));
-        const wait = Math.min(RETRY_BASE_MS * 2 ** attempt, RETRY_MAX_MS);
-        // A POST is never repeated here: on 5xx the restart may have happened, and a 409 is the restart
-        // policy's to retry (after its backoff, counted), not a loop of POSTs inside one poll.
-        const safe = idempotent;
-        if (!retryable || !safe || this.closed || this.now() + wait >= deadline) throw err;
-        attempt++;
-        await new Promise((r) => setTimeout(r, wait));
-      }
+    try {
+      return await retry(
+        () => {
+          const timeout = Math.min(this.opts.requestTimeoutMs, deadline - this.now());
+          if (timeout > 0) this.requests++;
+          return this.http.send(method, path, timeout, read);
+        },
+        {
+          deadline,
+          baseMs: RETRY_BASE_MS,
+          maxMs: RETRY_MAX_MS,
+          now: this.now,
+          signal: this.closing.signal,
+          retryable: (err) => retryable(err, idempotent),
+        },
+      );
+    } catch (err) {
+      throw this.scrub(err);
     }
   }
 
-  private send<T>(
-    method: string,
-    path: string,
-    deadline: number,
-    read: () => BodyReader<T>,
-  ): Promise<Reply<T>> {
-    const url = new URL(path, this.base);
-    const timeout = Math.min(this.opts.requestTimeoutMs, deadline - this.now());
-    if (timeout <= 0) {
-      return Promise.reject(
-        new ConnectTransportError(method, `/${path}`, 'deadline passed before the request'),
-      );
-    }
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'user-agent': this.opts.userAgent ?? 'connect-sentinel',
-    };
-    const auth = this.opts.auth;
-    if (auth?.kind === 'basic') {
-      headers.authorization = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-    } else if (auth?.kind === 'bearer') {
-      headers.authorization = `Bearer ${auth.token()}`;
-    }
-    if (method === 'POST') headers['content-length'] = '0';
-    this.requests++;
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(url, { method, headers, agent: this.agent }, (res) => {
-        const status = res.statusCode ?? 0;
-        // Only a 2xx body goes to the reader; any other is kept as text for ConnectApiError.
-        const reader = status >= 200 && status < 300 ? read() : undefined;
-        const chunks: Buffer[] = [];
-        let size = 0;
-        let failed = false;
-        res.on('data', (chunk: Buffer) => {
-          if (failed) return;
-          size += chunk.length;
-          if (size > MAX_BODY_BYTES) {
-            req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
-            return;
-          }
-          if (reader === undefined) {
-            chunks.push(chunk);
-            return;
-          }
-          try {
-            reader.push(chunk);
-          } catch (err) {
-            // The body cannot become valid: fail now rather than read the rest or wait for the deadline.
-            failed = true;
-            reject(err);
-            req.destroy();
-          }
-        });
-        res.on('end', () => {
-          if (failed) return;
-          if (!res.complete) {
-            reject(
-              new ConnectTransportError(
-                method,
-                `/${path}`,
-                'connection closed before the answer was complete',
-              ),
-            );
-            return;
-          }
-          if (reader === undefined) {
-            resolve({ ok: false, status, body: Buffer.concat(chunks).toString('utf8') });
-            return;
-          }
-          try {
-            resolve({ ok: true, status, value: reader.end() });
-          } catch (err) {
-            reject(err);
-          }
-        });
-        res.on('error', (err) =>
-          reject(new ConnectTransportError(method, `/${path}`, err.message, { cause: err })),
-        );
-        res.on('aborted', () =>
-          reject(
-            new ConnectTransportError(method, `/${path}`, 'connection closed before the answer was complete'),
-          ),
-        );
-      });
-      // A total deadline, not an idle timeout: a worker that trickles bytes must not hold the poll.
-      const timer = setTimeout(() => req.destroy(new Error(`timed out after ${timeout} ms`)), timeout);
-      req.on('close', () => clearTimeout(timer));
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new ConnectTransportError(
-            method,
-            `/${path}`,
-            err.code ? `${err.code} ${err.message}` : err.message,
-            { cause: err },
-          ),
-        ),
-      );
-      req.end();
-    });
+  /** The error with every credential removed from its message, whatever the server echoed. */
+  private scrub(err: unknown): unknown {
+    if (err instanceof Error) err.message = this.redactor.redact(err.message);
+    return err;
   }
 }
 
-function isReset(err: ConnectTransportError): boolean {
+function retryable(err: unknown, idempotent: boolean): boolean {
+  if (err instanceof ConnectApiError) {
+    // A POST is never repeated here: on 5xx the restart may have happened, and a 409 is the restart policy's
+    // to retry (after its backoff, counted), not a loop of POSTs inside one poll.
+    return err.retryable && idempotent;
+  }
+  if (!idempotent || !(err instanceof ConnectTransportError)) return false;
   const code = (err.cause as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/**
+ * A connector name as one path segment. encodeURIComponent leaves dots alone, and a segment that is only
+ * dots would be a step in the path (`/connectors/..` is `/`): those dots are encoded too, which Connect
+ * decodes back. No path can address the empty name.
+ */
+function segment(name: string): string {
+  if (name === '') throw new RangeError('connector name is empty: no request can address it');
+  const encoded = encodeURIComponent(name);
+  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded;
 }

@@ -1,3 +1,5 @@
+import type { JsonBodyError } from '../lib/json-members.js';
+
 /** A Connect REST call that answered with a non-2xx status. */
 export class ConnectApiError extends Error {
   override readonly name = 'ConnectApiError';
@@ -30,16 +32,24 @@ export class ConnectTransportError extends Error {
   }
 }
 
-/** A 2xx answer whose body is not what the API documents. */
+/** A 2xx answer whose body is not what the API documents, or goes over a cap (ConnectLimits). */
 export class ConnectResponseError extends Error {
   override readonly name = 'ConnectResponseError';
   constructor(
     readonly path: string,
-    message: string,
+    /** What is wrong with the answer, without the path. */
+    readonly problem: string,
     options?: ErrorOptions,
   ) {
-    super(`unexpected answer from ${path}: ${message}`, options);
+    super(`unexpected answer from ${path}: ${problem}`, options);
   }
+}
+
+/** The ConnectResponseError for a body the JSON reader refused: not JSON, or nested deeper than the cap. */
+export function jsonBodyError(path: string, err: JsonBodyError): ConnectResponseError {
+  return err.kind === 'depth'
+    ? new ConnectResponseError(path, `JSON ${err.message} (limit maxJsonDepth)`, { cause: err })
+    : new ConnectResponseError(path, `body is not JSON: ${err.message}`, { cause: err });
 }
 
 function summarize(body: string): string {

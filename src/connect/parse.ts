@@ -3,6 +3,7 @@
  * `version` field, unknown states), strict where a wrong shape would make the metrics lie.
  */
 import { ConnectResponseError } from './errors.js';
+import { CONNECT_LIMIT_DEFAULTS } from './limits.js';
 import type { ConnectorStatus, ConnectorType, ConnectorView, ServerInfo, TaskStatus } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -20,6 +21,42 @@ function str(obj: Json, key: string, path: string, where: string): string {
 function optStr(obj: Json, key: string): string | undefined {
   const v = obj[key];
   return typeof v === 'string' && v.length > 0 ? v : undefined;
+}
+
+const DEFAULT_TRACE_CHARS = CONNECT_LIMIT_DEFAULTS.maxTraceChars;
+
+/**
+ * A stack trace of at most `max` characters: a longer one keeps its head and its tail (where the root
+ * cause is) around a marker saying how long it was. The kept text is copied into a string of its own: a
+ * slice would keep the whole original (megabytes, from a misbehaving worker) alive.
+ */
+function cutTrace(trace: string, max: number): string {
+  if (trace.length <= max) return trace;
+  const marker = `\n\t… [trace cut to ${max} of ${trace.length} characters] …\n`;
+  const keep = max - marker.length;
+  let head = keep < 2 ? max : Math.ceil(keep * 0.75);
+  if (isHighSurrogate(trace.charCodeAt(head - 1))) head--;
+  if (keep < 2) return copy(trace.slice(0, head));
+  let tail = keep - Math.ceil(keep * 0.75);
+  if (isLowSurrogate(trace.charCodeAt(trace.length - tail))) tail--;
+  return copy(trace.slice(0, head) + marker + trace.slice(trace.length - tail));
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+function copy(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
+function traceOf(obj: Json, max: number): string | undefined {
+  const t = optStr(obj, 'trace');
+  return t === undefined || t.length <= max ? t : cutTrace(t, max);
 }
 
 function connectorType(v: unknown): ConnectorType {
@@ -50,7 +87,7 @@ function fail(path: string, message: string): never {
  * The tasks of a status, sorted by id. Runs for every task of every connector in every poll, so it builds
  * no message string unless it throws and sorts only when the worker did not list the tasks in order.
  */
-function parseTasks(raw: unknown, name: string, path: string): TaskStatus[] {
+function parseTasks(raw: unknown, name: string, path: string, maxTrace: number): TaskStatus[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) fail(path, `status of "${name}" has tasks that are not a list`);
   const tasks: TaskStatus[] = [];
@@ -64,9 +101,9 @@ function parseTasks(raw: unknown, name: string, path: string): TaskStatus[] {
     const state = t.state;
     if (typeof state !== 'string') fail(path, `tasks[${i}].state is not a string`);
     const workerId = typeof t.worker_id === 'string' ? t.worker_id : '';
-    const trace = optStr(t, 'trace');
+    const cut = traceOf(t, maxTrace);
     if (i > 0 && (tasks[i - 1] as TaskStatus).id > id) sorted = false;
-    tasks.push(trace === undefined ? { id, state, workerId } : { id, state, workerId, trace });
+    tasks.push(cut === undefined ? { id, state, workerId } : { id, state, workerId, trace: cut });
   }
   // Array.prototype.sort is stable: sorting tasks already in order would leave them as they are.
   if (!sorted) tasks.sort((a, b) => a.id - b.id);
@@ -77,19 +114,21 @@ function parseTasks(raw: unknown, name: string, path: string): TaskStatus[] {
 function statusFields(
   body: Json,
   path: string,
+  maxTrace: number,
 ): { name: string; state: string; workerId: string; trace: string | undefined; tasks: TaskStatus[] } {
   const name = str(body, 'name', path, 'status');
   const connector = body.connector;
   if (!isObject(connector)) fail(path, `status of "${name}" has no connector object`);
-  const tasks = parseTasks(body.tasks, name, path);
+  const tasks = parseTasks(body.tasks, name, path, maxTrace);
   const state = str(connector, 'state', path, 'connector');
   const workerId = typeof connector.worker_id === 'string' ? connector.worker_id : '';
-  return { name, state, workerId, trace: optStr(connector, 'trace'), tasks };
+  return { name, state, workerId, trace: traceOf(connector, maxTrace), tasks };
 }
 
-export function parseStatus(body: unknown, path: string): ConnectorStatus {
+/** `maxTrace`: characters kept of each stack trace (cutTrace). */
+export function parseStatus(body: unknown, path: string, maxTrace = DEFAULT_TRACE_CHARS): ConnectorStatus {
   if (!isObject(body)) fail(path, 'status is not a JSON object');
-  const { name, state, workerId, trace, tasks } = statusFields(body, path);
+  const { name, state, workerId, trace, tasks } = statusFields(body, path, maxTrace);
   const type = connectorType(body.type);
   return trace === undefined
     ? { name, type, state, workerId, tasks }
@@ -137,8 +176,8 @@ export function joinView(status: ConnectorStatus, info: ConnectorInfo): Connecto
  * What `joinView(parseStatus(status), parseInfo(info))` returns (the same fields in the same order, the same
  * errors), without the intermediate objects and the spread: it runs for every connector in every poll.
  */
-function parseView(status: Json, info: Json, path: string): ConnectorView {
-  const { name, state, workerId, trace, tasks } = statusFields(status, path);
+function parseView(status: Json, info: Json, path: string, maxTrace: number): ConnectorView {
+  const { name, state, workerId, trace, tasks } = statusFields(status, path, maxTrace);
   const statusType = connectorType(status.type);
   const infoName = str(info, 'name', path, 'info');
   const config = parseConfig(info, infoName, path);
@@ -160,14 +199,18 @@ export interface ExpandedAnswer {
  * `GET /connectors?expand=status&expand=info`. Returns `undefined` when the worker answered with a plain
  * name list, which is what workers older than 2.3 do (they ignore `expand`): the caller falls back.
  */
-export function parseExpanded(body: unknown, path: string): ExpandedAnswer | undefined {
+export function parseExpanded(
+  body: unknown,
+  path: string,
+  maxTrace = DEFAULT_TRACE_CHARS,
+): ExpandedAnswer | undefined {
   if (Array.isArray(body)) return undefined;
   if (!isObject(body)) fail(path, 'expected a JSON object keyed by connector name');
   const connectors: ConnectorView[] = [];
   const incomplete: string[] = [];
   for (const name in body) {
     if (!Object.hasOwn(body, name)) continue;
-    const view = parseEntry(body[name], path);
+    const view = parseEntry(body[name], path, maxTrace);
     if (view === undefined) incomplete.push(name);
     else connectors.push(view);
   }
@@ -178,7 +221,11 @@ export function parseExpanded(body: unknown, path: string): ExpandedAnswer | und
  * One member of the expanded answer: the connector, or `undefined` when the entry lacks its status or its
  * info (the caller lists it as incomplete). Shared by parseExpanded and the streaming ExpandedAnswerParser.
  */
-export function parseEntry(entry: unknown, path: string): ConnectorView | undefined {
+export function parseEntry(
+  entry: unknown,
+  path: string,
+  maxTrace = DEFAULT_TRACE_CHARS,
+): ConnectorView | undefined {
   if (!isObject(entry) || !isObject(entry.status) || !isObject(entry.info)) return undefined;
-  return parseView(entry.status, entry.info, path);
+  return parseView(entry.status, entry.info, path, maxTrace);
 }

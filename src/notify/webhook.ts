@@ -1,7 +1,14 @@
 /**
  * Delivers notifications to webhook receivers. notify() only queues, so the poller never waits; each URL has
- * its own bounded queue and delivers in order, one request at a time, with a timeout and retries.
+ * its own bounded queue and delivers in order, one request at a time, with a deadline and retries. A
+ * receiver's answer is read to at most ANSWER_BYTES and redirects are not followed: a 3xx would forward
+ * the event to wherever the receiver points, so it counts as failed.
  */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import axios, { type AxiosInstance } from 'axios';
+import { retry } from '../lib/retry.js';
 import type { Logger } from '../log.js';
 import type { Notification } from './events.js';
 
@@ -24,17 +31,6 @@ export interface WebhookNotifierOptions {
 
 export const WEBHOOK_DEFAULTS = { maxAttempts: 5, retryBaseMs: 1_000, retryMaxMs: 30_000 } as const;
 
-export interface WebhookStats {
-  /** Receiver origin only: webhook URLs often carry a secret in their path. */
-  readonly receiver: string;
-  readonly delivered: number;
-  /** Given up on after every attempt, or refused with a 4xx. */
-  readonly failed: number;
-  /** Pushed out of a full queue. */
-  readonly dropped: number;
-  readonly queued: number;
-}
-
 /** What became of one cluster's events, summed over the receivers (each receiver counts each event). */
 export interface NotificationCounts {
   delivered: number;
@@ -45,13 +41,28 @@ export interface NotificationCounts {
 export class WebhookNotifier {
   private readonly targets: WebhookTarget[];
   private readonly byCluster = new Map<string, NotificationCounts>();
+  private readonly agents = [
+    new http.Agent({ keepAlive: true }),
+    new https.Agent({ keepAlive: true }),
+  ] as const;
 
   private readonly onCount: WebhookNotifierOptions['onCount'];
 
   constructor(opts: WebhookNotifierOptions) {
     this.onCount = opts.onCount;
+    const client = axios.create({
+      httpAgent: this.agents[0],
+      httpsAgent: this.agents[1],
+      // As fetch did: proxy variables are not honoured.
+      proxy: false,
+      maxRedirects: 0,
+      responseType: 'stream',
+      // The answer is only read to free the connection, never decoded.
+      decompress: false,
+      validateStatus: null,
+    });
     this.targets = opts.urls.map(
-      (url) => new WebhookTarget(url, opts, (n, outcome) => this.count(n, outcome)),
+      (url) => new WebhookTarget(url, opts, client, (n, outcome) => this.count(n, outcome)),
     );
   }
 
@@ -75,10 +86,6 @@ export class WebhookNotifier {
     for (const t of this.targets) t.enqueue(n);
   }
 
-  stats(): WebhookStats[] {
-    return this.targets.map((t) => t.stats());
-  }
-
   /** Resolves when every queue is empty, or after timeoutMs. True when everything was handled. */
   async flush(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -92,6 +99,20 @@ export class WebhookNotifier {
   /** Stops sending: waiting events are dropped, a delivery in progress is aborted. */
   close(): void {
     for (const t of this.targets) t.close();
+    for (const a of this.agents) a.destroy();
+  }
+}
+
+/** Bytes of a receiver's answer that are read (and dropped) before the connection is given up. */
+const ANSWER_BYTES = 4096;
+
+/** One failed attempt; `retry` when another attempt may succeed. */
+class DeliveryError extends Error {
+  constructor(
+    message: string,
+    readonly retry: boolean,
+  ) {
+    super(message);
   }
 }
 
@@ -101,8 +122,6 @@ class WebhookTarget {
   private closed = false;
   private readonly abort = new AbortController();
   private readonly receiver: string;
-  private delivered = 0;
-  private failed = 0;
   private dropped = 0;
   private lastDropLog = -Infinity;
   private readonly maxAttempts: number;
@@ -112,6 +131,7 @@ class WebhookTarget {
   constructor(
     private readonly url: string,
     private readonly opts: WebhookNotifierOptions,
+    private readonly client: AxiosInstance,
     private readonly counted: (n: Notification, outcome: keyof NotificationCounts) => void,
   ) {
     this.receiver = new URL(url).origin;
@@ -122,16 +142,6 @@ class WebhookTarget {
 
   get idle(): boolean {
     return !this.busy && this.queue.length === 0;
-  }
-
-  stats(): WebhookStats {
-    return {
-      receiver: this.receiver,
-      delivered: this.delivered,
-      failed: this.failed,
-      dropped: this.dropped,
-      queued: this.queue.length,
-    };
   }
 
   enqueue(n: Notification): void {
@@ -181,90 +191,102 @@ class WebhookTarget {
       connector: n.connector,
       task: n.task,
     };
-    for (let attempt = 1; ; attempt++) {
-      const result = await this.post(body);
-      if (this.closed) return;
-      if (result.ok) {
-        this.delivered++;
-        this.counted(n, 'delivered');
-        this.opts.logger.debug({ ...fields, attempt }, 'webhook delivered');
-        return;
-      }
-      if (!result.retry || attempt >= this.maxAttempts) {
-        this.failed++;
-        this.counted(n, 'failed');
-        this.opts.logger.warn(
-          { ...fields, attempt, err: result.error },
-          'webhook delivery failed; giving up on this event',
-        );
-        return;
-      }
-      const wait = Math.min(this.retryBaseMs * 2 ** (attempt - 1), this.retryMaxMs);
-      this.opts.logger.debug(
-        { ...fields, attempt, err: result.error, retryInMs: wait },
-        'webhook delivery failed; retrying',
+    let attempts = 0;
+    try {
+      await retry(
+        (attempt) => {
+          attempts = attempt;
+          return this.post(body);
+        },
+        {
+          deadline: Infinity,
+          baseMs: this.retryBaseMs,
+          maxMs: this.retryMaxMs,
+          maxAttempts: this.maxAttempts,
+          signal: this.abort.signal,
+          retryable: (err) => err instanceof DeliveryError && err.retry,
+          onRetry: (err, attempt, wait) =>
+            this.opts.logger.debug(
+              { ...fields, attempt, err: (err as Error).message, retryInMs: wait },
+              'webhook delivery failed; retrying',
+            ),
+        },
       );
-      await this.sleep(wait);
+    } catch (err) {
       if (this.closed) return;
+      this.counted(n, 'failed');
+      this.opts.logger.warn(
+        { ...fields, attempt: attempts, err: (err as Error).message },
+        'webhook delivery failed; giving up on this event',
+      );
+      return;
     }
+    if (this.closed) return;
+    this.counted(n, 'delivered');
+    this.opts.logger.debug({ ...fields, attempt: attempts }, 'webhook delivered');
   }
 
-  private async post(body: string): Promise<{ ok: true } | { ok: false; retry: boolean; error: string }> {
+  /** One attempt within timeoutMs (connect, send, read the answer); throws a DeliveryError if it failed. */
+  private async post(body: string): Promise<void> {
     const request = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    let reason: string | undefined;
+    const stop = (why: string): void => {
+      reason ??= why;
       request.abort();
-    }, this.opts.timeoutMs);
-    const onClose = (): void => request.abort();
+    };
+    const timer = setTimeout(() => stop(`timed out after ${this.opts.timeoutMs} ms`), this.opts.timeoutMs);
+    const onClose = (): void => stop('notifier closed');
     this.abort.signal.addEventListener('abort', onClose, { once: true });
     try {
-      const res = await fetch(this.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': this.opts.userAgent ?? 'connect-sentinel',
-        },
-        body,
-        signal: request.signal,
-      });
-      // Read the answer so the connection can be reused; the deadline covers this too.
-      await res.arrayBuffer();
-      if (res.ok) return { ok: true };
+      let status: number;
+      try {
+        const res = await this.client.post<Readable>(this.url, body, {
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': this.opts.userAgent ?? 'connect-sentinel',
+          },
+          signal: request.signal,
+        });
+        status = res.status;
+        // Read so the connection can be reused, but no more than a few KB, within the deadline. The
+        // status has decided: an answer cut short changes nothing.
+        await readAtMost(res.data, ANSWER_BYTES).catch(() => undefined);
+      } catch (err) {
+        throw new DeliveryError(reason ?? describe(err), true);
+      }
+      if (status >= 200 && status < 300) return;
+      if (status >= 300 && status < 400) {
+        throw new DeliveryError(`answered ${status}; redirects are not followed`, false);
+      }
       // Any other 4xx means the receiver will not take it however often we ask.
-      const retry = res.status >= 500 || res.status === 408 || res.status === 429;
-      return { ok: false, retry, error: `answered ${res.status}` };
-    } catch (err) {
-      const error = timedOut
-        ? `timed out after ${this.opts.timeoutMs} ms`
-        : err instanceof Error
-          ? describe(err)
-          : String(err);
-      return { ok: false, retry: true, error };
+      throw new DeliveryError(`answered ${status}`, status >= 500 || status === 408 || status === 429);
     } finally {
       clearTimeout(timer);
       this.abort.signal.removeEventListener('abort', onClose);
     }
   }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const signal = this.abort.signal;
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      signal.addEventListener('abort', done, { once: true });
-    });
-  }
 }
 
-function describe(err: Error): string {
-  // fetch wraps the socket error: "fetch failed" with the useful part in cause.
-  const cause = err.cause as (Error & { code?: string }) | undefined;
-  if (cause) return cause.code ? `${cause.code} ${cause.message}` : cause.message;
-  return err.message;
+/** Reads `body` to its end, or drops it once more than `max` bytes came; rejects if the stream fails. */
+function readAtMost(body: Readable, max: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > max) {
+        body.destroy();
+        resolve();
+      }
+    });
+    body.on('end', () => resolve());
+    body.on('error', reject);
+    body.on('close', () => resolve());
+  });
+}
+
+function describe(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { errors?: Error[] };
+  // A failed connection to every address of a name is an AggregateError with an empty message.
+  const message = e.message || e.errors?.[0]?.message || String(err);
+  return e.code ? `${e.code} ${message}` : message;
 }

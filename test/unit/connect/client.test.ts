@@ -154,6 +154,26 @@ describe('errors and retries', () => {
   });
 });
 
+describe('restarts', () => {
+  test('are POSTs without a body or a content type: Connect answers 415 to any type but JSON', async () => {
+    fake = await startFakeConnect((_req, res) => res.writeHead(202).end('{}'));
+    const client = new ConnectClient({ url: fake.url, requestTimeoutMs: 1000 });
+    expect(await client.restartConnector('a', { includeTasks: true, onlyFailed: true }, soon())).toBe(202);
+    expect(await client.restartTask('a', 2, soon())).toBe(202);
+    for (const r of fake.requests) {
+      expect(r.method).toBe('POST');
+      expect(r.headers['content-type']).toBeUndefined();
+      expect(r.headers['content-length']).toBe('0');
+      expect(r.headers['transfer-encoding']).toBeUndefined();
+    }
+    expect(fake.requests.map((r) => r.url)).toEqual([
+      '/connectors/a/restart?includeTasks=true&onlyFailed=true',
+      '/connectors/a/tasks/2/restart',
+    ]);
+    client.close();
+  });
+});
+
 describe('auth and TLS', () => {
   test('basic auth and bearer headers', async () => {
     fake = await startFakeConnect((_req, res) =>

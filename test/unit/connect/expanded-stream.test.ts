@@ -1,14 +1,25 @@
 /**
  * The streaming parser of the expanded connector list against what the client did before it streamed:
- * `parseExpanded(JSON.parse(body))` (then parseNameList). Same connectors in the same order, same incomplete
- * names, same errors with the same messages, wherever the body is cut into chunks.
+ * `parseExpanded(JSON.parse(body))` (then parseNameList). The same connectors with the same views and the
+ * same incomplete names (as sets), and an error for the same bodies, wherever the body is cut into chunks;
+ * plus the caps (nesting, connectors, traces) and the errors' text.
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { ConnectResponseError } from '../../../src/connect/errors.js';
 import { ExpandedAnswerParser } from '../../../src/connect/expanded-stream.js';
+import { CONNECT_LIMIT_DEFAULTS } from '../../../src/connect/limits.js';
+import type { ConnectorView } from '../../../src/connect/types.js';
+import { JsonBodyError } from '../../../src/lib/json-members.js';
 import { expandedAnswer } from '../../fixtures/connectors.js';
-import { EXPANDED_PATH, chunksAt, viaJsonParse, viaStream, type Outcome } from './expanded-reference.js';
+import {
+  EXPANDED_PATH,
+  chunksAt,
+  normalize,
+  viaJsonParse,
+  viaStream,
+  type Outcome,
+} from './expanded-reference.js';
 
 type Entry = Record<string, unknown>;
 
@@ -84,11 +95,12 @@ const ODD_NAMES = [
   ' ',
 ];
 
-describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
+// Every cut of every body: seconds of work, more on a busy machine.
+describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', { timeout: 60_000 }, () => {
   test('the fixture, compact and pretty-printed, cut anywhere', () => {
     const compact = JSON.stringify(expandedAnswer);
     const out = expectSameEverywhere(compact);
-    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors).toHaveLength(3);
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.connectors).toHaveLength(3);
     expectSameEverywhere(JSON.stringify(expandedAnswer, null, 2));
     expectSameEverywhere(bodyOf(Object.entries(expandedAnswer), 'pretty'));
   });
@@ -96,8 +108,8 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
   test('odd names: quotes, backslashes, control characters, astral characters cut mid-way, 1,000 characters, __proto__', () => {
     const members = ODD_NAMES.map((n) => [n, entry(n, { tasks: 0 })] as const);
     const out = expectSameEverywhere(bodyOf(members));
-    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors.map((c) => c.name)).toEqual(
-      ODD_NAMES,
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.connectors.map((c) => c.name)).toEqual(
+      [...ODD_NAMES].sort(),
     );
     // The names in config keys and values too, pretty-printed, cut at a few hundred places.
     const inConfig = ODD_NAMES.map((n) => [n, entry(n, { config: { [n]: n } })] as const);
@@ -115,27 +127,18 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
       JSON.stringify(entry('b')) +
       ',"\\\\\\"":{}}';
     const out = expectSameEverywhere(raw);
-    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.incomplete).toEqual(['\\"']);
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.incomplete).toEqual(['\\"']);
   });
 
-  test('names that are array indices come first, ascending, as for…in lists them', () => {
+  test('names that are array indices are connectors like any other', () => {
     const names = ['b', '10', '2', 'a', '4294967295', '4294967294', '01', '-1', '0', '1e3'];
     const out = expectSameEverywhere(bodyOf(names.map((n) => [n, entry(n)])));
-    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.answer.connectors.map((c) => c.name)).toEqual([
-      '0',
-      '2',
-      '10',
-      '4294967294',
-      'b',
-      'a',
-      '4294967295',
-      '01',
-      '-1',
-      '1e3',
-    ]);
+    expect('ok' in out && out.ok.kind === 'expanded' && out.ok.connectors.map((c) => c.name)).toEqual(
+      [...names].sort(),
+    );
   });
 
-  test('a duplicate key keeps its first position and its last value', () => {
+  test('a duplicate name keeps its last value', () => {
     const bad = { status: { connector: {} }, info: {} }; // status without a name: parseView throws
     const first = { ...entry('a'), info: { ...(entry('a').info as Entry), config: { x: 'first' } } };
     const last = { ...entry('a'), info: { ...(entry('a').info as Entry), config: { x: 'last' } } };
@@ -154,10 +157,8 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
     );
     expect(out).toMatchObject({
       ok: {
-        answer: {
-          connectors: [{ name: 'a', config: { x: 'last' } }, { name: 'b' }, { name: 'p' }, { name: 'c' }],
-          incomplete: ['d'],
-        },
+        connectors: [{ name: 'a', config: { x: 'last' } }, { name: 'b' }, { name: 'c' }, { name: 'p' }],
+        incomplete: ['d'],
       },
     });
     // A bad value replaced by a good one is no error; a good one replaced by a bad one is.
@@ -168,40 +169,33 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
         ['a', bad],
       ]),
     );
-    expect(failing).toEqual({
-      error: {
-        type: 'ConnectResponseError',
-        message: `unexpected answer from ${EXPANDED_PATH}: status.name is not a string`,
-      },
-    });
+    expect(failing).toEqual({ error: 'ConnectResponseError' });
   });
 
-  test('content errors come in for…in order, after any syntax error', () => {
+  test('an entry with the wrong content fails the answer once it is complete, with what is wrong', () => {
     const noName = { status: { connector: {} }, info: {} };
     const badTasks = {
       status: { name: 'x', connector: { state: 'RUNNING' }, tasks: 'no' },
       info: { name: 'x' },
     };
-    expectSameEverywhere(
+    const body = Buffer.from(
       bodyOf([
-        ['b', noName],
-        ['7', badTasks],
-      ]),
-    ); // the index 7 is reached first
-    expectSameEverywhere(
-      bodyOf([
+        ['a', entry('a')],
         ['b', noName],
         ['c', badTasks],
       ]),
     );
-    // The same two bad entries, but the body is cut off: the syntax error wins.
-    const cut = bodyOf([
-      ['b', noName],
-      ['c', badTasks],
-    ]).slice(0, -1);
-    expect(expectSameEverywhere(cut)).toMatchObject({
-      error: { message: expect.stringContaining('not JSON') },
-    });
+    expectSameEverywhere(body);
+    const got = viaStream(chunksAt(body, [10, 500]));
+    // Held until the end: a later entry of the same name could have replaced it.
+    expect(got.failedAfter).toBe(4);
+    expect(got.error?.message).toBe(`unexpected answer from ${EXPANDED_PATH}: status.name is not a string`);
+    // The same bad entries, but the body is cut off: that is an error too.
+    const cut = viaStream([body.subarray(0, -1)]);
+    expect(cut.error?.message).toBe(
+      `unexpected answer from ${EXPANDED_PATH}: body is not JSON: the body ends at byte ${body.length - 1}, ` +
+        'inside the top-level object',
+    );
   });
 
   test('entries without status or info are incomplete, in order', () => {
@@ -276,12 +270,13 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
     }
   });
 
-  test('malformed objects fail with the same message', () => {
+  test('malformed objects fail with a "not JSON" error', () => {
     const a = JSON.stringify(entry('a'));
     const long = `,"pad":"${'p'.repeat(200)}"`; // over 80 characters before the error
+    for (const body of ['{}', ' { \n } ', `{"a":${a}}\n\n`]) {
+      expect(expectSameEverywhere(body)).toMatchObject({ ok: { kind: 'expanded', incomplete: [] } });
+    }
     for (const body of [
-      '{}',
-      ' { \n } ',
       '{',
       '{ ',
       '{"a"',
@@ -297,7 +292,6 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
       `{"a":${a}} x`,
       `{"a":${a}}\u00a0`,
       `{"a":${a}} {}`,
-      `{"a":${a}}\n\n`,
       `{"a" ${a}}`,
       `{"a"::${a}}`,
       `{a:${a}}`,
@@ -316,11 +310,24 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
       '{"a":tru}',
       '{"a":{}}}',
     ]) {
-      expectSameEverywhere(body);
+      expect(expectSameEverywhere(body), body).toEqual({ error: 'ConnectResponseError' });
+      expect(viaStream([Buffer.from(body)]).error?.message).toMatch(
+        /^unexpected answer from \/connectors\?expand=status&expand=info: body is not JSON: ./,
+      );
     }
+    // What the errors say, for a few.
+    const said = (body: string): string | undefined => viaStream([Buffer.from(body)]).error?.problem;
+    expect(said('{,}')).toBe("body is not JSON: Expected a member before ',' at byte 1");
+    expect(said(`{"a":${a}} x`)).toBe(
+      `body is not JSON: Unexpected 'x' after the top-level object at byte ${a.length + 7}`,
+    );
+    expect(said('{1:2}')).toBe('body is not JSON: member name at byte 1 is not a string');
+    expect(said('{"a":tru}')).toMatch(/^body is not JSON: bad value of member "a" at byte 1: .*JSON/);
+    expect(said('{')).toBe('body is not JSON: the body ends at byte 1, inside the top-level object');
+    expect(said('  ')).toBe('body is not JSON: the body is empty');
   });
 
-  test('a syntax error is thrown from push as soon as it is seen, with a SyntaxError as cause', () => {
+  test('a syntax error is thrown from push as soon as it is seen', () => {
     const members = Array.from({ length: 100 }, (_, i) => [`c${i}`, entry(`c${i}`)] as const);
     const good = bodyOf(members);
     const bad = good.replace('},"c3"', '},,"c3"');
@@ -331,8 +338,8 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
     const got = viaStream(chunks);
     expect(got.outcome).toStrictEqual(viaJsonParse(bad));
     expect(got.failedAfter).toBeLessThanOrEqual(6);
-    expect(got.cause).toBeInstanceOf(SyntaxError);
-    // An error in the first bytes waits for the first 400 bytes (they make the message), then throws.
+    expect(got.error?.cause).toBeInstanceOf(JsonBodyError);
+    // An error in the first chunk is thrown by the first push.
     const early = viaStream(
       chunksAt(
         Buffer.from(`{,${good.slice(1)}`),
@@ -340,7 +347,7 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
       ),
     );
     expect(early.outcome).toStrictEqual(viaJsonParse(`{,${good.slice(1)}`));
-    expect(early.failedAfter).toBe(4);
+    expect(early.failedAfter).toBe(1);
   });
 
   test('a few thousand connectors with 8 tasks, cut into socket-sized and tiny chunks', () => {
@@ -374,11 +381,13 @@ describe('ExpandedAnswerParser agrees with JSON.parse + parseExpanded', () => {
     p.push(Buffer.from('}'));
     expect(p.end()).toEqual({ kind: 'expanded', answer: { connectors: [], incomplete: [] } });
     const q = new ExpandedAnswerParser(EXPANDED_PATH);
-    q.push(Buffer.from('{]'));
+    const message =
+      "unexpected answer from /connectors?expand=status&expand=info: body is not JSON: Unexpected ']' " +
+      'where the top-level object should close at byte 1';
+    expect(() => q.push(Buffer.from('{]'))).toThrow(message);
+    expect(() => q.push(Buffer.from('}'))).toThrow(message);
     expect(() => q.end()).toThrow(ConnectResponseError);
-    expect(() => q.end()).toThrow(
-      'unexpected answer from /connectors?expand=status&expand=info: body is not JSON ("{]")',
-    );
+    expect(() => q.end()).toThrow(message);
   });
 });
 
@@ -539,7 +548,7 @@ describe('ExpandedAnswerParser reuses the views of unchanged entries', () => {
   const parse = (
     body: string,
     previous?: ExpandedAnswerParser['remembered'],
-  ): { parser: ExpandedAnswerParser; views: Map<string, unknown> } => {
+  ): { parser: ExpandedAnswerParser; views: Map<string, ConnectorView> } => {
     const parser = new ExpandedAnswerParser(EXPANDED_PATH, previous);
     for (const chunk of chunksAt(Buffer.from(body), [17, 300, 301, 900])) parser.push(chunk);
     const r = parser.end();
@@ -578,9 +587,9 @@ describe('ExpandedAnswerParser reuses the views of unchanged entries', () => {
         ]),
       ),
     ]);
-    expect({
-      ok: { kind: 'expanded', answer: { connectors: [...b.views.values()], incomplete: [] } },
-    }).toStrictEqual(fresh.outcome);
+    expect(
+      normalize({ kind: 'expanded', answer: { connectors: [...b.views.values()], incomplete: [] } }),
+    ).toStrictEqual(fresh.outcome);
   });
 
   test('a poll after any other poll gives what a parser without memory gives (fast-check)', () => {
@@ -605,5 +614,101 @@ describe('ExpandedAnswerParser reuses the views of unchanged entries', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('ExpandedAnswerParser caps', () => {
+  const limits = (over: Partial<typeof CONNECT_LIMIT_DEFAULTS>): typeof CONNECT_LIMIT_DEFAULTS => ({
+    ...CONNECT_LIMIT_DEFAULTS,
+    ...over,
+  });
+  const members = (n: number): [string, unknown][] =>
+    Array.from({ length: n }, (_, i) => [`c${i}`, entry(`c${i}`)] as [string, unknown]);
+
+  test('nesting deeper than maxJsonDepth fails as soon as it is seen, wherever it is', () => {
+    const deep = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    // The top-level object is level 1, an entry level 2, the first array in its `extra` field level 3.
+    const inEntry = (levels: number): string =>
+      bodyOf([['a', entry('a')], ['b', { ...entry('b'), extra: 'NESTED' }], ...members(3)]).replace(
+        '"NESTED"',
+        deep(levels),
+      );
+    const ok = viaStream([Buffer.from(inEntry(62))]);
+    expect(ok.outcome).toStrictEqual(viaJsonParse(inEntry(62)));
+    for (const body of [inEntry(63), inEntry(100_000), `{"a":${deep(70)}}`, deep(65), `[${deep(64)}]`]) {
+      const bytes = Buffer.from(body);
+      for (const cuts of [[], Array.from({ length: 100 }, (_, i) => i * 997)]) {
+        const got = viaStream(chunksAt(bytes, cuts));
+        expect(got.error?.message).toMatch(
+          /^unexpected answer from \/connectors\?expand=status&expand=info: JSON nested deeper than 64 levels( at byte \d+)? \(limit maxJsonDepth\)$/,
+        );
+      }
+    }
+    // A smaller cap applies as given, and fails the body at the first chunk that goes too deep.
+    const chunks = chunksAt(Buffer.from(inEntry(10)), [100, 2000, 2300, 4000]);
+    const small = viaStream(chunks, undefined, limits({ maxJsonDepth: 8 }));
+    expect(small.error?.problem).toMatch(
+      /^JSON nested deeper than 8 levels at byte \d+ \(limit maxJsonDepth\)$/,
+    );
+    expect(small.failedAfter).toBeLessThanOrEqual(chunks.length);
+  });
+
+  test('megabytes of nesting are refused without building them', () => {
+    const levels = 1_000_000;
+    const body = Buffer.from(`{"a":${'['.repeat(levels)}${']'.repeat(levels)}}`);
+    const before = process.memoryUsage().heapUsed;
+    const got = viaStream(chunksAt(body, [65_536, 131_072]));
+    expect(got.error?.problem).toMatch(/nested deeper than 64 levels/);
+    // JSON.parse of it would build a million arrays (over 100 MB).
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(50 * 2 ** 20);
+    expect(got.failedAfter).toBe(1);
+  });
+
+  test('more connectors than maxConnectors fail the answer at the first one too many', () => {
+    const body = Buffer.from(bodyOf(members(6)));
+    const at5 = limits({ maxConnectors: 5 });
+    expect(viaStream([body], undefined, limits({ maxConnectors: 6 })).outcome).toStrictEqual(
+      viaJsonParse(body),
+    );
+    const chunks = chunksAt(
+      body,
+      Array.from({ length: 6 }, (_, i) => body.indexOf(`"c${i}"`) + 1),
+    );
+    const got = viaStream(chunks, undefined, at5);
+    expect(got.error?.message).toBe(
+      `unexpected answer from ${EXPANDED_PATH}: more than 5 connectors (limit maxConnectors)`,
+    );
+    expect(got.failedAfter).toBe(chunks.length);
+    // A name given twice is one connector.
+    const twice = Buffer.from(bodyOf([...members(5), ['c0', entry('c0')]]));
+    expect(viaStream([twice], undefined, at5).outcome).toMatchObject({ ok: { kind: 'expanded' } });
+    // The name list of workers before 2.3: without duplicates, then capped.
+    const names = viaStream([Buffer.from(JSON.stringify(['a', 'b', 'a', 'c']))], undefined, at5);
+    expect(names.result).toEqual({ kind: 'names', names: ['a', 'b', 'c'] });
+    const many = viaStream([Buffer.from(JSON.stringify(['a', 'b', 'c', 'd', 'e', 'f']))], undefined, at5);
+    expect(many.error?.problem).toBe('more than 5 connectors (limit maxConnectors)');
+  });
+
+  test('a trace longer than maxTraceChars keeps its head and its root cause around a marker', () => {
+    const head = 'org.apache.kafka.connect.errors.ConnectException: boom\n';
+    const cause = '\nCaused by: java.sql.SQLException: the root cause 😀';
+    const huge = `${head}${'\tat x.y(Z.java:1)\n'.repeat(100_000)}${cause}`;
+    const big = entry('big');
+    const status = big.status as { connector: Record<string, unknown>; tasks: Record<string, unknown>[] };
+    status.connector.trace = huge;
+    (status.tasks[1] as Record<string, unknown>).trace = huge;
+    const body = Buffer.from(bodyOf([['big', big]]));
+    for (const max of [CONNECT_LIMIT_DEFAULTS.maxTraceChars, 1000]) {
+      const got = viaStream(chunksAt(body, [1000, 500_000]), undefined, limits({ maxTraceChars: max }));
+      const view = got.result?.kind === 'expanded' ? got.result.answer.connectors[0] : undefined;
+      for (const trace of [view?.trace, view?.tasks[1]?.trace]) {
+        expect(trace?.length).toBeLessThanOrEqual(max);
+        expect(trace?.length).toBeGreaterThan(max - 2);
+        expect(trace?.startsWith(head)).toBe(true);
+        expect(trace?.endsWith(cause)).toBe(true);
+        expect(trace).toContain(`[trace cut to ${max} of ${huge.length} characters]`);
+      }
+      expect(view?.tasks[0]?.trace).toBeUndefined();
+    }
   });
 });
