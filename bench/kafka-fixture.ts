@@ -2,7 +2,7 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { ConnectorView } from '../src/connect/types.js';
 import { kafkaClientConfig } from '../src/kafka/client-config.js';
-import { mapLimit } from '../src/kafka/async.js';
+import { mapLimit } from '../src/lib/limit.js';
 import { KafkaConnection } from '../src/kafka/connection.js';
 import { createWireCluster } from '../src/kafka/kafkajs-internal.js';
 import { startKafka, stopAll, type KafkaBroker } from '../test/stack/launcher.js';

@@ -8,7 +8,7 @@
  *
  *   npx tsx bench/lag.ts
  */
-import { mapLimit } from '../src/kafka/async.js';
+import { mapLimit } from '../src/lib/limit.js';
 import { ClusterKafkaReader } from '../src/kafka/cluster-reader.js';
 import { silentLogger } from '../src/log.js';
 import { nowMs, table } from './lib/stats.js';

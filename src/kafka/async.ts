@@ -1,4 +1,4 @@
-/** Deadlines and bounded parallelism for the Kafka calls of one poll. */
+/** Deadlines for the Kafka calls of one poll. */
 
 export class KafkaDeadlineError extends Error {
   override readonly name = 'KafkaDeadlineError';
@@ -25,22 +25,4 @@ export function within<T>(
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Runs `fn` over `items` with at most `limit` at a time; results keep the order of `items`. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }

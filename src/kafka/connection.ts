@@ -3,7 +3,8 @@
  * by the poll deadline, requests grouped per partition leader, errors kept per topic, round trips counted.
  */
 import type { KafkaConfig as KafkaJsConfig } from 'kafkajs';
-import { KafkaDeadlineError, mapLimit, within } from './async.js';
+import { mapLimit } from '../lib/limit.js';
+import { KafkaDeadlineError, within } from './async.js';
 import { newKafka } from './client.js';
 import {
   createWireCluster,

@@ -6,6 +6,7 @@ import type { RestartConfig } from '../config/schema.js';
 import type { ConnectClient } from '../connect/client.js';
 import { ConnectApiError } from '../connect/errors.js';
 import type { ConnectorView } from '../connect/types.js';
+import { mapLimit } from '../lib/limit.js';
 import type { Logger } from '../log.js';
 import type { RestartEvent, RestartView } from '../state/restarts.js';
 import type { ClusterSnapshot } from '../state/snapshot.js';
@@ -151,24 +152,18 @@ export class Restarter {
     actions: readonly RestartAction[],
     byName: ReadonlyMap<string, ConnectorView>,
   ): Promise<void> {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < actions.length) {
-        const action = actions[next++] as RestartAction;
-        let outcome: RestartOutcome;
-        try {
-          outcome = await this.execute(action);
-        } catch (err) {
-          // execute() classifies every error it expects; anything else is a bug, but must not stop the loop.
-          this.log.error({ err, connector: action.connector }, 'restart failed unexpectedly');
-          outcome = 'failed';
-        }
-        this.settle(action, outcome, byName.get(action.connector));
-        this.publish();
+    await mapLimit(actions, this.opts.concurrency ?? 4, async (action) => {
+      let outcome: RestartOutcome;
+      try {
+        outcome = await this.execute(action);
+      } catch (err) {
+        // execute() classifies every error it expects; anything else is a bug, but must not stop the others.
+        this.log.error({ err, connector: action.connector }, 'restart failed unexpectedly');
+        outcome = 'failed';
       }
-    };
-    const concurrency = Math.max(1, Math.min(this.opts.concurrency ?? 4, actions.length));
-    await Promise.all(Array.from({ length: concurrency }, worker));
+      this.settle(action, outcome, byName.get(action.connector));
+      this.publish();
+    });
   }
 
   private settle(action: RestartAction, outcome: RestartOutcome, view: ConnectorView | undefined): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kafkaClientConfig } from '../../../src/kafka/client-config.js';
-import { mapLimit, within } from '../../../src/kafka/async.js';
+import { within } from '../../../src/kafka/async.js';
 
 const files: Record<string, string> = { '/ca.pem': 'CA', '/cert.pem': 'CERT', '/key.pem': 'KEY' };
 const readFile = (p: string): Buffer => {
@@ -61,21 +61,5 @@ describe('within', () => {
     );
     await expect(within(Promise.resolve(1), Date.now() - 1, 'late')).rejects.toThrow(/late/);
     await expect(within(Promise.resolve(7), Date.now() + 1000, 'ok')).resolves.toBe(7);
-  });
-});
-
-describe('mapLimit', () => {
-  it('never runs more than the limit at once and keeps the order', async () => {
-    let running = 0;
-    let peak = 0;
-    const out = await mapLimit([5, 1, 4, 2, 3, 0, 6], 3, async (x) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, x));
-      running--;
-      return x * 10;
-    });
-    expect(out).toEqual([50, 10, 40, 20, 30, 0, 60]);
-    expect(peak).toBe(3);
   });
 });
