@@ -1,7 +1,7 @@
 /**
  * The composition: every part of connect-sentinel built once, explicitly, in this file. Data flows one way:
  *
- *   per cluster: sources (Connect REST poll, Kafka reader) ──► ClusterSnapshot ──► consumers
+ *   per cluster: sources (Connect REST poll, status topic, Kafka reader) ──► ClusterSnapshot ──► consumers
  *   consumers:   exposition (the snapshot's series), status and DLQ JSON, healing (restarts), notifications
  *
  * A consumer never writes into a snapshot: healing and notifications publish their own exposition fragments
@@ -20,6 +20,7 @@ import { startHttpServer, type RunningServer } from './http/server.js';
 import { statusJson } from './http/status.js';
 import { WebConfigRuntime } from './http/web-config.js';
 import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
+import { createStatusFollower, type StatusFollower } from './kafka/status-follower.js';
 import type { Logger } from './log.js';
 import { restartNotification, transitionNotifications, type FailedInstances } from './notify/events.js';
 import { WebhookNotifier } from './notify/webhook.js';
@@ -47,6 +48,8 @@ class ClusterPipeline {
   readonly client: ConnectClient;
   readonly kafka: ClusterKafkaReader | undefined;
   readonly poller: ClusterPoller;
+  /** Follows Connect's status topic; undefined without Kafka (REST only). */
+  readonly status: StatusFollower | undefined;
   readonly renderer = new ClusterRenderer();
   readonly restarter: Restarter | undefined;
   private readonly restartClient: ConnectClient | undefined;
@@ -85,6 +88,18 @@ class ClusterPipeline {
       logger: log,
       onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
     });
+    // Each status record becomes snapshots through the poller, so rendering, healing and notifications
+    // see it as they see a poll.
+    this.status = createStatusFollower(cluster, config, logger, {
+      connectorNames: () => this.poller.polledNames(),
+      onUpdate: (update) => this.poller.applyStatus(update),
+    });
+    if (!this.status)
+      log.info(
+        cluster.statusTopic === undefined
+          ? 'status topic not followed: no Kafka configured for this cluster (REST poll only)'
+          : `status topic ${cluster.statusTopic} not followed: connect.statusTopic needs kafka.brokers (REST poll only)`,
+      );
     if (cluster.restart.enabled) {
       // Its own client: the poll's request count (a metric) must not include restarts sent meanwhile.
       this.restartClient = restartClientFor(cluster, config);
@@ -179,7 +194,13 @@ class ClusterPipeline {
     this.sentinel.publishJson(this);
   }
 
+  start(): void {
+    this.poller.start();
+    this.status?.start();
+  }
+
   async close(): Promise<void> {
+    await this.status?.stop();
     const stopped = this.poller.stop();
     // Aborts the requests in flight, so a poll waiting on a slow worker ends now rather than at its deadline.
     this.client.close();
@@ -268,7 +289,7 @@ export class Sentinel {
       logger: this.logger,
       ...(this.web ? { createServer: this.web.createServer, authorize: this.web.authorize } : {}),
     });
-    for (const c of this.clusters) c.poller.start();
+    for (const c of this.clusters) c.start();
     this.logger.info(
       {
         url: this.server.url,
