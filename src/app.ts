@@ -76,18 +76,6 @@ class ClusterPipeline {
     const log = logger.child({ cluster: cluster.name });
     this.client = connectClientFor(cluster, config);
     this.kafka = createKafkaReader(cluster, config, logger);
-    this.poller = new ClusterPoller({
-      cluster: cluster.name,
-      client: this.client,
-      ...(this.kafka ? { kafka: this.kafka } : {}),
-      intervalMs: config.poll.intervalMs,
-      timeoutMs: config.poll.timeoutMs,
-      staleAfterMs: config.poll.staleAfterMs,
-      jitter: config.poll.jitter,
-      ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
-      logger: log,
-      onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
-    });
     // Each status record becomes snapshots through the poller, so rendering, healing and notifications
     // see it as they see a poll.
     this.status = createStatusFollower(cluster, config, logger, {
@@ -100,6 +88,19 @@ class ClusterPipeline {
           ? 'status topic not followed: no Kafka configured for this cluster (REST poll only)'
           : `status topic ${cluster.statusTopic} not followed: connect.statusTopic needs kafka.brokers (REST poll only)`,
       );
+    this.poller = new ClusterPoller({
+      cluster: cluster.name,
+      client: this.client,
+      ...(this.kafka ? { kafka: this.kafka } : {}),
+      intervalMs: config.poll.intervalMs,
+      timeoutMs: config.poll.timeoutMs,
+      staleAfterMs: config.poll.staleAfterMs,
+      jitter: config.poll.jitter,
+      ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
+      ...(this.status ? { statusSettled: this.status.settled } : {}),
+      logger: log,
+      onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
+    });
     if (cluster.restart.enabled) {
       // Its own client: the poll's request count (a metric) must not include restarts sent meanwhile.
       this.restartClient = restartClientFor(cluster, config);

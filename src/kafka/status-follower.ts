@@ -79,6 +79,9 @@ export class StatusFollower {
   /** Rejections of the calls in progress (see io): stop() ends them without waiting for Kafka. */
   private readonly waiting = new Set<(err: Halted) => void>();
   private stopped = true;
+  private settle: (() => void) | undefined;
+  /** Resolves once the topic was read to its end, or the follower reported itself down, or stop(). */
+  readonly settled: Promise<void>;
 
   constructor(private readonly opts: StatusFollowerOptions) {
     this.now = opts.now ?? Date.now;
@@ -86,6 +89,7 @@ export class StatusFollower {
     this.retryMinMs = opts.retryMinMs ?? 1_000;
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
     this.topic = opts.topic;
+    this.settled = new Promise((resolve) => (this.settle = resolve));
   }
 
   start(): void {
@@ -103,6 +107,7 @@ export class StatusFollower {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const reject of this.waiting) reject(new Halted('stopped'));
+    this.settle?.();
     await this.running;
     await this.opts.connection.close().catch(() => undefined);
   }
@@ -392,6 +397,7 @@ export class StatusFollower {
     } catch (err) {
       this.opts.logger.error({ err }, 'status update consumer failed');
     }
+    this.settle?.();
   }
 
   private deadline(extraMs: number): number {

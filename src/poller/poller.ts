@@ -38,6 +38,11 @@ export interface ClusterPollerOptions {
    * answer: the worker answering may not have read it yet (src/state/status-merge.ts).
    */
   readonly settleMs?: number;
+  /**
+   * Resolves once the status topic was read to its end (or the follower gave up for now): the first poll
+   * waits for it, up to its deadline, so that a restarted sidecar publishes the topic's state from the start.
+   */
+  readonly statusSettled?: Promise<void>;
   readonly onSnapshot: (snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined) => void;
 }
 
@@ -45,6 +50,8 @@ const NO_FAILURES: FailureCounters = { connectors: new Map(), tasks: new Map() }
 
 /** A worker's read of its status topic lags ours by milliseconds; a stalled worker's, by seconds. */
 const DEFAULT_SETTLE_MS = 5_000;
+/** A record of a connector or task no poll has shown makes a poll this soon, to learn its config and type. */
+const EARLY_POLL_DELAY_MS = 200;
 
 /**
  * Polls one Connect cluster (and its Kafka, when configured) on an interval, and applies the status topic's
@@ -74,6 +81,8 @@ export class ClusterPoller {
   private connectErrors = 0;
   private kafkaErrors = 0;
   private warnedWorkerId = false;
+  private waitedForStatus = false;
+  private early: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -101,6 +110,8 @@ export class ClusterPoller {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.early) clearTimeout(this.early);
+    this.early = undefined;
     await this.running?.catch(() => undefined);
   }
 
@@ -119,10 +130,12 @@ export class ClusterPoller {
     this.status = update.view;
     const last = this.last;
     try {
-      const { steps } =
+      const { steps, unknown } =
         update.records.length > 0
           ? this.merge.apply(update.records, update.readAt, update.bootstrap)
-          : { steps: [] };
+          : { steps: [], unknown: 0 };
+      // A bootstrap's unknown records are old ones: the first poll is on its way anyway.
+      if (unknown > 0 && !update.bootstrap) this.pollSoon();
       for (const step of steps) {
         const connectors = this.scoped(step);
         this.count(connectors);
@@ -142,6 +155,18 @@ export class ClusterPoller {
       // Only a bug gets here; the next poll reconciles.
       this.opts.logger.error({ err, cluster: this.opts.cluster }, 'applying status records failed');
     }
+  }
+
+  /** A poll shortly, after the one running (which may have been sent before the news): REST says what exists. */
+  private pollSoon(): void {
+    if (this.stopped || this.early !== undefined) return;
+    this.early = setTimeout(() => {
+      void (this.running ?? Promise.resolve()).then(() => {
+        this.early = undefined;
+        if (!this.stopped) void this.pollOnce();
+      });
+    }, EARLY_POLL_DELAY_MS);
+    this.early.unref();
   }
 
   /** One poll now, unless one is running: then that one's result. */
@@ -169,6 +194,10 @@ export class ClusterPoller {
     let snapshot: ClusterSnapshot;
     try {
       const connect = await this.pollConnect();
+      if (!this.waitedForStatus && this.opts.statusSettled) {
+        this.waitedForStatus = true;
+        await this.until(this.opts.statusSettled, this.now() + this.opts.timeoutMs);
+      }
       const kafka = this.opts.kafka
         ? await this.pollKafka(this.opts.kafka, instancesHere(connect.connectors))
         : undefined;
@@ -188,6 +217,19 @@ export class ClusterPoller {
     }
     this.emit(snapshot);
     return snapshot;
+  }
+
+  /** Waits for `p` up to `deadline`; never throws. */
+  private async until(p: Promise<void>, deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      p.catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - this.now()));
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   private emit(snapshot: ClusterSnapshot): void {

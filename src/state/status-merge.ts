@@ -43,6 +43,8 @@ export interface Applied {
   readonly steps: readonly (readonly ConnectorView[])[];
   /** Records ignored as written by a worker of an older generation. */
   readonly stale: number;
+  /** States of connectors or tasks no poll has shown yet (just created, or more tasks): a poll should look. */
+  readonly unknown: number;
 }
 
 export class StatusMerge {
@@ -89,6 +91,7 @@ export class StatusMerge {
   apply(records: readonly InstanceRecord[], readAt: number, collapse = false): Applied {
     const steps: (readonly ConnectorView[])[] = [];
     let stale = 0;
+    let unknown = 0;
     let latest = this.current;
     let working: ConnectorView[] | undefined;
     const touched = new Set<string>();
@@ -119,8 +122,13 @@ export class StatusMerge {
       const base = working ?? latest;
       const i = indexOf(base, r.connector);
       // Not (yet) in a poll: kept for the poll that first shows the connector.
-      if (i < 0) continue;
+      if (i < 0) {
+        if (r.status !== undefined) unknown++;
+        continue;
+      }
       const before = base[i] as ConnectorView;
+      if (r.kind === 'task' && r.status !== undefined && findTask(before.tasks, r.task) === undefined)
+        unknown++;
       const after =
         r.kind === 'connector' ? withConnector(before, r.status) : withTask(before, r.task, r.status);
       if (after === before) continue;
@@ -134,7 +142,7 @@ export class StatusMerge {
     }
     closeStep();
     this.current = latest;
-    return { steps, stale };
+    return { steps, stale, unknown };
   }
 
   private group(connector: string): Group {

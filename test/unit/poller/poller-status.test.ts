@@ -1,5 +1,5 @@
 /** The poller with status records between polls: snapshots per record, exact failure counts, worker scope. */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import type { ConnectClient, ListResult } from '../../../src/connect/client.js';
 import type { InstanceRecord } from '../../../src/connect/status-record.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
@@ -31,7 +31,7 @@ const task = (connector: string, id: number, state: string, workerId = 'w1:8083'
   status: { state, workerId, generation: 3 },
 });
 
-function setup(opts: { workerId?: string; kafka?: KafkaReader } = {}) {
+function setup(opts: { workerId?: string; kafka?: KafkaReader; statusSettled?: Promise<void> } = {}) {
   let now = 1_000_000;
   let answer: ConnectorView[] = [];
   const client = {
@@ -177,6 +177,41 @@ describe('ClusterPoller with the status topic', () => {
     const s = await poll;
     expect(taskState(s, 'a', 0)).toBe('FAILED');
     expect(taskFailures(s.failures, 'a', 0)).toBe(1);
+  });
+
+  test('the first poll waits for the status topic to be read, up to its deadline', async () => {
+    let settle!: () => void;
+    const t = setup({ statusSettled: new Promise<void>((r) => (settle = r)) });
+    t.answer([sink('a', [['RUNNING', 'w1:8083']])]);
+    const first = t.poller.pollOnce();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.seen).toEqual([]);
+    t.poller.applyStatus({
+      records: [task('a', 0, 'FAILED')],
+      readAt: 1_000_000,
+      bootstrap: true,
+      view: VIEW,
+    });
+    settle();
+    expect(taskState(await first, 'a', 0)).toBe('FAILED');
+    // A follower that never settles costs the first poll its deadline (500 ms here), not more.
+    const stuck = setup({ statusSettled: new Promise<void>(() => undefined) });
+    stuck.answer([sink('a', [])]);
+    await expect(stuck.poller.pollOnce()).resolves.toMatchObject({ connect: { up: true } });
+  });
+
+  test('a record of a connector no poll has shown makes a poll soon; the new connector is then shown', async () => {
+    const t = setup();
+    t.answer([sink('a', [['RUNNING', 'w1:8083']])]);
+    t.poller.start();
+    await vi.waitFor(() => expect(t.seen).toHaveLength(1));
+    t.answer([sink('a', [['RUNNING', 'w1:8083']]), sink('new', [['RUNNING', 'w1:8083']])]);
+    t.advance(1_000);
+    t.records(task('new', 0, 'FAILED'));
+    // The regular interval is 60 s: only the early poll can show it this soon.
+    await vi.waitFor(() => expect(t.last().connect.connectors.map((c) => c.name)).toEqual(['a', 'new']));
+    expect(taskState(t.last(), 'new', 0)).toBe('FAILED');
+    await t.poller.stop();
   });
 
   test("the follower's health alone makes a snapshot; the names of the first poll are handed to discovery", async () => {

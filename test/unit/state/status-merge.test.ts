@@ -107,7 +107,14 @@ describe('StatusMerge', () => {
   test('the poll decides which connectors and tasks exist: records for others wait for a poll that shows them', () => {
     const m = new StatusMerge({ settleMs: SETTLE });
     m.poll(polled(), T0);
-    expect(m.apply([conn('new', 'FAILED'), task('a', 7, 'FAILED')], T0 + 100).steps).toEqual([]);
+    // Counted as unknown, so that the poller asks the REST API about them now rather than at the next poll.
+    expect(
+      m.apply([conn('new', 'FAILED'), task('a', 7, 'FAILED'), conn('gone', undefined)], T0 + 100),
+    ).toEqual({
+      steps: [],
+      stale: 0,
+      unknown: 2,
+    });
     expect(m.connectors.map((c) => c.name)).toEqual(['a', 'b']);
     // The next poll (sent 1 s later) lists "new" as the worker saw it before its record was read.
     const next = m.poll([...polled(), connectorView('new', 'RUNNING')], T0 + 1_100);
@@ -154,7 +161,7 @@ describe('StatusMerge', () => {
     m.apply([task('a', 0, 'RUNNING', 6, 'w2')], T0 + 1);
     // w1 lost the task in generation 6 and writes late what it saw in generation 5.
     const late = m.apply([task('a', 0, 'UNASSIGNED', 5, 'w1')], T0 + 2);
-    expect(late).toEqual({ steps: [], stale: 1 });
+    expect(late).toEqual({ steps: [], stale: 1, unknown: 0 });
     expect(states(m.connectors).a).toBe('RUNNING 0:RUNNING@w2 1:RUNNING@w1');
     const same = m.apply([task('a', 0, 'FAILED', 4, 'w2')], T0 + 3);
     expect(same.stale).toBe(0);
