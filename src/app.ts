@@ -201,11 +201,12 @@ class ClusterPipeline {
   }
 
   async close(): Promise<void> {
-    await this.status?.stop();
+    const following = this.status?.stop();
     const stopped = this.poller.stop();
     // Aborts the requests in flight, so a poll waiting on a slow worker ends now rather than at its deadline.
     this.client.close();
     await stopped;
+    await following;
     await this.restarter?.idle;
     await this.kafka?.close().catch(() => undefined);
     this.client.close();

@@ -85,7 +85,9 @@ export class StatusFollower {
 
   constructor(private readonly opts: StatusFollowerOptions) {
     this.now = opts.now ?? Date.now;
-    this.maxWaitMs = opts.maxWaitMs ?? 5_000;
+    // The Java consumer's fetch.max.wait.ms. Also bounds stop(): kafkajs closes a connection only once
+    // its requests are answered.
+    this.maxWaitMs = opts.maxWaitMs ?? 500;
     this.retryMinMs = opts.retryMinMs ?? 1_000;
     this.retryMaxMs = opts.retryMaxMs ?? 30_000;
     this.topic = opts.topic;

@@ -308,6 +308,15 @@ describe('REST only when the status topic cannot be followed', () => {
   const worker = stack.workers[0]!;
   const base = ['--connect.url', worker.url, '--kafka.brokers', stack.bootstrap];
 
+  beforeAll(async () => {
+    const sc = await healthySink({
+      target: worker.url,
+      bootstrap: stack.bootstrap,
+      prefix: `rest-only-${run}`,
+    });
+    await waitForConnectorState(worker.url, sc.name, (st) => st.tasks[0]?.state === 'RUNNING');
+  });
+
   async function restOnly(s: TestSentinel, reason: (m: Sample[]) => boolean): Promise<Sample[]> {
     const { metrics } = await scrapeUntil(s, reason, 'the follower to give up', 30_000);
     expect(value(metrics, 'connect_sentinel_status_follower_up')).toBe(0);
