@@ -248,7 +248,10 @@ describe('following the status topic of a real worker', () => {
       const m = await again.metrics();
       expect(value(m, 'connect_sentinel_status_follower_up', { connect_cluster: 'again' })).toBe(1);
     } finally {
+      // Within main.ts's 2 s hard stop, though a long poll is in flight.
+      const t0 = Date.now();
       await again.stop();
+      expect(Date.now() - t0).toBeLessThan(2_000);
     }
   });
 
