@@ -1,18 +1,20 @@
 /**
  * `npm run bench`: every bench in sequence, each printing its figures and its ratio to a baseline measured
- * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint).
+ * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, status).
  */
 import os from 'node:os';
 import { benchFootprint } from './footprint.js';
 import { benchPollRequests } from './poll-requests.js';
 import { benchRender } from './render.js';
 import { benchScrapeLatency } from './scrape-latency.js';
+import { benchStatusTopic } from './status-topic.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   poll: benchPollRequests,
   scrape: benchScrapeLatency,
   render: benchRender,
   footprint: benchFootprint,
+  status: benchStatusTopic,
 };
 
 async function main(): Promise<void> {

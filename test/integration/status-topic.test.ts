@@ -8,7 +8,6 @@ import type { AddressInfo } from 'node:net';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import '../stack/context.js';
-import { KafkaConnection } from '../../src/kafka/connection.js';
 import type { Notification } from '../../src/notify/events.js';
 import type { ClusterSnapshot } from '../../src/state/snapshot.js';
 import { samples, value, type Sample } from '../helpers/exposition.js';
@@ -28,60 +27,13 @@ import {
   kafkaClient,
   produce,
   putConnector,
+  readTopic,
   waitForConnectorState,
 } from '../stack/scenarios.js';
 
 const stack = inject('stack');
 const run = Date.now().toString(36);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Records of a topic from `from` (partition → offset) to its end, as the broker holds them. */
-async function readTopic(
-  bootstrap: string,
-  topic: string,
-  from: ReadonlyMap<number, number> = new Map(),
-): Promise<{ key: string; value: string | null; timestamp: number }[]> {
-  const conn = new KafkaConnection({ config: { brokers: [bootstrap], clientId: 'status-it' } });
-  try {
-    const deadline = Date.now() + 20_000;
-    const meta = await conn.metadata(deadline);
-    const layout = meta.topics.get(topic);
-    if (!layout) throw new Error(`no topic ${topic}`);
-    const ends = (await conn.listOffsets([layout], 'latest', deadline)).offsets.get(topic)!;
-    const pos = new Map([...ends.keys()].map((p) => [p, from.get(p) ?? 0]));
-    const out: { key: string; value: string | null; timestamp: number }[] = [];
-    while ([...pos].some(([p, o]) => o < ends.get(p)!)) {
-      const res = await conn.fetch(
-        [...pos]
-          .filter(([p, o]) => o < ends.get(p)!)
-          .map(([partition, offset]) => ({ topic, partition, offset })),
-        meta.topics,
-        { partitionMaxBytes: 1 << 20, maxBytes: 4 << 20 },
-        deadline,
-      );
-      for (const r of res.responses)
-        for (const p of r.partitions)
-          for (const m of p.messages) {
-            const o = Number(m.offset);
-            if (o < pos.get(p.partition)! || o >= ends.get(p.partition)!) continue;
-            pos.set(p.partition, o + 1);
-            out.push({
-              key: m.key?.toString() ?? '',
-              value: m.value?.toString() ?? null,
-              timestamp: Number(m.timestamp),
-            });
-          }
-    }
-    return out;
-  } finally {
-    await conn.close();
-  }
-}
-
-async function endOffsets(bootstrap: string, topic: string): Promise<Map<number, number>> {
-  const offsets = await kafkaClient(bootstrap).admin().fetchTopicOffsets(topic);
-  return new Map(offsets.map((o) => [o.partition, Number(o.offset)]));
-}
 
 /** Scrapes /metrics every 10 ms until `check` holds; returns the samples and when they were read. */
 async function scrapeUntil(
@@ -144,7 +96,6 @@ describe('following the status topic of a real worker', () => {
   });
 
   test('a task made to fail is on /metrics within 1 s of its status record', async () => {
-    const from = await endOffsets(stack.bootstrap, worker.topics.status);
     const sc = await failingTask({ ...ctx(), prefix: `${prefix}-latency` }, 3_000);
     // A record of a connector no poll has shown makes a poll at once: it is known long before a minute.
     const known = await scrapeUntil(
@@ -153,7 +104,7 @@ describe('following the status topic of a real worker', () => {
       'the new connector',
     );
     const failed = await scrapeUntil(sentinel, (m) => taskState(m, sc.name) === 'FAILED', 'the failure');
-    const record = (await readTopic(stack.bootstrap, worker.topics.status, from)).find(
+    const record = (await readTopic(stack.bootstrap, worker.topics.status)).find(
       (r) => r.key === `status-task-${sc.name}-0` && r.value?.includes('"FAILED"') === true,
     );
     expect(record).toBeDefined();
