@@ -12,11 +12,12 @@
  *   npm run bench -- status
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { parseStatusRecord } from '../src/connect/status-record.js';
 import type { ConnectorView } from '../src/connect/types.js';
 import { kafkaClientConfig } from '../src/kafka/client-config.js';
 import { KafkaConnection } from '../src/kafka/connection.js';
+import { TOPIC_RESOURCE } from '../src/kafka/kafkajs-internal.js';
 import { StatusFollower, type StatusUpdate } from '../src/kafka/status-follower.js';
 import { silentLogger } from '../src/log.js';
 import { StatusMerge } from '../src/state/status-merge.js';
@@ -272,7 +273,7 @@ async function writeBootstrapTopic(
     waitForLeaders: true,
   });
   const cfg = await admin.describeConfigs({
-    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['cleanup.policy'] }],
+    resources: [{ type: TOPIC_RESOURCE, name: topic, configNames: ['cleanup.policy'] }],
     includeSynonyms: false,
   });
   await admin.disconnect();
@@ -345,6 +346,9 @@ async function bootstrapOnce(bootstrap: string, topic: string, list: readonly Co
   follower.start();
   const update = await got;
   const read = nowMs() - t0;
+  // The merge below is one synchronous block: the histogram cannot see it, its duration is its delay.
+  const readDelay = delay.max / 1e6;
+  delay.disable();
   if (!update.bootstrap) throw new Error(`bootstrap failed: ${update.view.error}`);
   // What the poller does with it: merge into the poll's connectors, count transitions into FAILED.
   const t1 = nowMs();
@@ -354,7 +358,6 @@ async function bootstrapOnce(bootstrap: string, topic: string, list: readonly Co
   const after = steps[steps.length - 1] ?? before;
   const failures = countFailures(before, after, { connectors: new Map(), tasks: new Map() });
   const apply = nowMs() - t1;
-  delay.disable();
   await follower.stop();
   return {
     read,
@@ -362,7 +365,7 @@ async function bootstrapOnce(bootstrap: string, topic: string, list: readonly Co
     records: update.view.eventsTotal,
     keys: update.records.length,
     failedTasks: failures.tasks.size,
-    maxDelay: delay.max / 1e6,
+    readDelay,
   };
 }
 
@@ -383,10 +386,10 @@ async function bootstrapBench(stack: PrivateStack): Promise<void> {
       'records read',
       'keys',
       'read+parse ms',
-      'merge+count ms',
+      'loop delay max ms',
+      'merge+count ms (one block)',
       'total ms',
       'FAILED tasks',
-      'max loop delay ms',
     ],
   ];
   runs.forEach((r, i) =>
@@ -395,10 +398,10 @@ async function bootstrapBench(stack: PrivateStack): Promise<void> {
       String(r.records),
       String(r.keys),
       ms(r.read),
+      ms(r.readDelay),
       ms(r.apply),
       ms(r.read + r.apply),
       String(r.failedTasks),
-      ms(r.maxDelay),
     ]),
   );
   table(rows);

@@ -46,7 +46,7 @@ export interface StatusFollowerOptions {
   readonly now?: () => number;
 }
 
-const LIMITS = { partitionMaxBytes: 1 << 20, maxBytes: 4 << 20 };
+const LIMITS = { partitionMaxBytes: 1 << 20, maxBytes: 1 << 20 };
 
 /** A reason to stop following for now; the message is what the log and the view say. */
 class FollowError extends Error {
