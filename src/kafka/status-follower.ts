@@ -105,7 +105,7 @@ export class StatusFollower {
     this.running = this.run();
   }
 
-  /** Ends the loop and closes the connection; a long poll in flight is abandoned, not waited for. */
+  /** Ends the loop at once; closing the connection then waits for a long poll in flight (≤ maxWaitMs). */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const reject of this.waiting) reject(new Halted('stopped'));
