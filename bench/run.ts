@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every bench in sequence, each printing its figures and its ratio to a baseline measured
- * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, replay).
+ * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, replay, status).
  */
 import os from 'node:os';
 import { benchFootprint } from './footprint.js';
@@ -8,6 +8,7 @@ import { benchPollRequests } from './poll-requests.js';
 import { benchRender } from './render.js';
 import { benchReplay } from './replay.js';
 import { benchScrapeLatency } from './scrape-latency.js';
+import { benchStatusTopic } from './status-topic.js';
 
 const BENCHES: Record<string, () => Promise<unknown>> = {
   poll: benchPollRequests,
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   render: benchRender,
   footprint: benchFootprint,
   replay: benchReplay,
+  status: benchStatusTopic,
 };
 
 async function main(): Promise<void> {

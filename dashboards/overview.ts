@@ -250,6 +250,56 @@ export function overviewDashboard(): Dashboard {
         ],
         thresholds: ['green', [60, 'orange'], [180, 'red']],
       }),
+      stat({
+        title: 'Status topic followed',
+        description:
+          "1 while connect-sentinel follows Connect's status topic (state changes within a second); 0: REST poll only, see docs/sources.md.",
+        w: 8,
+        h: 7,
+        targets: [
+          {
+            refId: 'A',
+            expr: `connect_sentinel_status_follower_up{${CLUSTER}} * on (connect_cluster) group_left (topic) connect_sentinel_status_topic_info{${CLUSTER}} or connect_sentinel_status_follower_up{${CLUSTER}}`,
+            legendFormat: '{{connect_cluster}} {{topic}}',
+          },
+        ],
+        thresholds: ['red', [1, 'green']],
+      }),
+      timeseries({
+        title: 'Status records read /s, and skipped',
+        w: 8,
+        h: 7,
+        min: 0,
+        targets: [
+          {
+            refId: 'A',
+            expr: `sum by (connect_cluster) (rate(connect_sentinel_status_events_total{${CLUSTER}}[$__rate_interval]))`,
+            legendFormat: '{{connect_cluster}} read',
+          },
+          {
+            refId: 'B',
+            expr: `sum by (connect_cluster) (increase(connect_sentinel_status_records_skipped_total{${CLUSTER}}[$__rate_interval]))`,
+            legendFormat: '{{connect_cluster}} skipped (unparsable)',
+          },
+        ],
+      }),
+      stat({
+        title: 'Status topic: behind, last record',
+        w: 4,
+        h: 7,
+        targets: [
+          {
+            refId: 'A',
+            expr: `connect_sentinel_status_lag_records{${CLUSTER}}`,
+            legendFormat: '{{connect_cluster}} records behind',
+          },
+          {
+            refId: 'B',
+            expr: `time() - connect_sentinel_status_last_event_timestamp_seconds{${CLUSTER}}`,
+            legendFormat: '{{connect_cluster}} s since the last record',
+          },
+        ],
+      }),
       table({
         title: 'connect-sentinel build',
         w: 4,

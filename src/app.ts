@@ -1,7 +1,7 @@
 /**
  * The composition: every part of connect-sentinel built once, explicitly, in this file. Data flows one way:
  *
- *   per cluster: sources (Connect REST poll, Kafka reader) ──► ClusterSnapshot ──► consumers
+ *   per cluster: sources (Connect REST poll, status topic, Kafka reader) ──► ClusterSnapshot ──► consumers
  *   consumers:   exposition (the snapshot's series), status and DLQ JSON, healing (restarts), notifications
  *
  * A consumer never writes into a snapshot: healing and notifications publish their own exposition fragments
@@ -22,6 +22,7 @@ import { startHttpServer, type RunningServer } from './http/server.js';
 import { statusJson, unpolledStatus } from './http/status.js';
 import { WebConfigRuntime } from './http/web-config.js';
 import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
+import { createStatusFollower, type StatusFollower } from './kafka/status-follower.js';
 import type { Logger } from './log.js';
 import { restartNotification, transitionNotifications, type FailedInstances } from './notify/events.js';
 import { WebhookNotifier } from './notify/webhook.js';
@@ -49,6 +50,8 @@ class ClusterPipeline {
   readonly client: ConnectClient;
   readonly kafka: ClusterKafkaReader | undefined;
   readonly poller: ClusterPoller;
+  /** Follows Connect's status topic; undefined without Kafka (REST only). */
+  readonly status: StatusFollower | undefined;
   readonly renderer = new ClusterRenderer();
   readonly restarter: Restarter | undefined;
   private readonly restartClient: ConnectClient | undefined;
@@ -77,6 +80,18 @@ class ClusterPipeline {
     const log = logger.child({ cluster: cluster.name });
     this.client = connectClientFor(cluster, config);
     this.kafka = createKafkaReader(cluster, config, logger);
+    // Each status record becomes snapshots through the poller, so rendering, healing and notifications
+    // see it as they see a poll.
+    this.status = createStatusFollower(cluster, config, logger, {
+      connectorNames: () => this.poller.polledNames(),
+      onUpdate: (update) => this.poller.applyStatus(update),
+    });
+    if (!this.status)
+      log.info(
+        cluster.statusTopic === undefined
+          ? 'status topic not followed: no Kafka configured for this cluster (REST poll only)'
+          : `status topic ${cluster.statusTopic} not followed: connect.statusTopic needs kafka.brokers (REST poll only)`,
+      );
     this.poller = new ClusterPoller({
       cluster: cluster.name,
       client: this.client,
@@ -86,6 +101,7 @@ class ClusterPipeline {
       staleAfterMs: config.poll.staleAfterMs,
       jitter: config.poll.jitter,
       ...(cluster.workerId !== undefined ? { workerId: cluster.workerId } : {}),
+      ...(this.status ? { statusSettled: this.status.settled } : {}),
       logger: log,
       onSnapshot: (snapshot, previous) => this.enqueue(snapshot, previous),
     });
@@ -207,11 +223,18 @@ class ClusterPipeline {
     void this.publishJson();
   }
 
+  start(): void {
+    this.poller.start();
+    this.status?.start();
+  }
+
   async close(): Promise<void> {
+    const following = this.status?.stop();
     const stopped = this.poller.stop();
     // Aborts the requests in flight, so a poll waiting on a slow worker ends now rather than at its deadline.
     this.client.close();
     await stopped;
+    await following;
     await this.restarter?.idle;
     await this.kafka?.close().catch(() => undefined);
     this.client.close();
@@ -306,7 +329,7 @@ export class Sentinel {
       logger: this.logger,
       ...(this.web ? { webConfig: this.web } : {}),
     });
-    for (const c of this.clusters) c.poller.start();
+    for (const c of this.clusters) c.start();
     this.logger.info(
       {
         url: this.server.url,

@@ -174,6 +174,7 @@ export function clusterConfig(input: ClusterInput, index: number, ctx: ClusterCo
   const tlsFiles = tls(c, 'tls', label, ctx);
   const workerId = workerIdOf(c, label, url, ctx);
   const kafka = kafkaOf(c, input, label, ctx);
+  const statusTopic = c.get('statusTopic')?.trim();
   const restart: RestartConfig = {
     ...ctx.restart,
     enabled: c.get('restart.enabled') ?? ctx.restart.enabled,
@@ -188,5 +189,6 @@ export function clusterConfig(input: ClusterInput, index: number, ctx: ClusterCo
     ...(kafka ? { kafka } : {}),
     restart,
     ...(workerId !== undefined ? { workerId } : {}),
+    ...(statusTopic ? { statusTopic } : {}),
   };
 }

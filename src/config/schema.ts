@@ -80,6 +80,11 @@ export const CLUSTER_SETTINGS = {
     aliases: ['CONNECT_WORKER_ID'],
     help: "In worker scope, the local worker's advertised host:port (its worker_id in Connect's status); default: the url's host:port.",
   },
+  statusTopic: {
+    kind: text('TOPIC'),
+    flag: 'connect.status-topic',
+    help: "Connect's status.storage.topic, followed for state changes in real time (needs kafka.brokers); default: discovered.",
+  },
   username: {
     kind: text('USER'),
     flag: 'connect.username',
@@ -473,6 +478,8 @@ export interface ClusterConfig {
    * next to. Only its connectors and tasks are published (and restarted).
    */
   readonly workerId?: ClusterType<'workerId'>;
+  /** Connect's status topic; discovered when unset and Kafka is configured. */
+  readonly statusTopic?: ClusterType<'statusTopic'>;
 }
 
 export interface Config {

@@ -131,6 +131,37 @@ export const FAMILIES = [
     'Time of the latest successful poll of the source.',
   ),
   f(
+    'connect_sentinel_status_follower_up',
+    'gauge',
+    [],
+    "1 while Connect's status topic is read to its end and followed; 0 when the sidecar runs on the REST poll alone.",
+  ),
+  f('connect_sentinel_status_topic_info', 'gauge', ['topic'], 'The status topic followed; always 1.'),
+  f(
+    'connect_sentinel_status_events_total',
+    'counter',
+    [],
+    'Connector and task status records read from the status topic (tombstones included).',
+  ),
+  f(
+    'connect_sentinel_status_records_skipped_total',
+    'counter',
+    [],
+    'Records of the status topic skipped as unparsable.',
+  ),
+  f(
+    'connect_sentinel_status_last_event_timestamp_seconds',
+    'gauge',
+    [],
+    'Timestamp the worker gave the newest status record read.',
+  ),
+  f(
+    'connect_sentinel_status_lag_records',
+    'gauge',
+    [],
+    'Records of the status topic not read yet, summed over partitions.',
+  ),
+  f(
     'connect_sentinel_restart_attempts_total',
     'counter',
     ['connector'],

@@ -5,7 +5,12 @@
 import { errorHandling, type ErrorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../connect/types.js';
 import type { RestartView } from '../state/restarts.js';
-import { taskFailures, type ClusterSnapshot, type SourceHealth } from '../state/snapshot.js';
+import {
+  taskFailures,
+  type ClusterSnapshot,
+  type SourceHealth,
+  type StatusSourceView,
+} from '../state/snapshot.js';
 import { FAMILIES, sampleFormat, type FamilyName, type LabelValues } from './families.js';
 import { escapeLabelValue as esc } from './text.js';
 
@@ -388,6 +393,19 @@ function renderClusterLevel(b: FragmentBuilder, s: ClusterSnapshot): void {
       b.add('kafka_connect_sink_committed_offsets_total', l, g.committed);
     }
   }
+  renderStatusSource(b, s.status);
+}
+
+/** The status topic follower's health; follower_up is 0 without one (no Kafka: REST only). */
+function renderStatusSource(b: FragmentBuilder, st: StatusSourceView | undefined): void {
+  b.add('connect_sentinel_status_follower_up', [], st?.up === true ? 1 : 0);
+  if (st === undefined) return;
+  if (st.topic !== undefined) b.add('connect_sentinel_status_topic_info', [esc(st.topic)], 1);
+  b.add('connect_sentinel_status_events_total', [], st.eventsTotal);
+  b.add('connect_sentinel_status_records_skipped_total', [], st.skippedTotal);
+  if (st.lastEventAt !== undefined)
+    b.add('connect_sentinel_status_last_event_timestamp_seconds', [], st.lastEventAt / 1000);
+  b.add('connect_sentinel_status_lag_records', [], st.lagRecords);
 }
 
 function renderHealth(b: FragmentBuilder, source: 'connect' | 'kafka', h: SourceHealth): void {

@@ -14,6 +14,8 @@ import {
   LATEST,
   READ_UNCOMMITTED,
   sendUnparsed,
+  TOPIC_RESOURCE,
+  type DecodedDescribeConfigs,
   type DecodedFetch,
   type DecodedListOffsets,
   type DecodedMetadata,
@@ -369,13 +371,47 @@ export class KafkaConnection {
   }
 
   /**
-   * Records from partitions at the given offsets: one Fetch per leader, answered at once (maxWait 0).
+   * The named configs of topics: one DescribeConfigs request. A topic the broker answered with an error
+   * (e.g. TOPIC_AUTHORIZATION_FAILED) maps to a KafkaAnswerError.
+   */
+  async topicConfigs(
+    topics: readonly string[],
+    names: readonly string[],
+    deadline: number,
+  ): Promise<Map<string, ReadonlyMap<string, string> | KafkaAnswerError>> {
+    const out = new Map<string, ReadonlyMap<string, string> | KafkaAnswerError>();
+    if (topics.length === 0) return out;
+    const cluster = await this.connected(deadline);
+    const broker = await this.guard(cluster.brokerPool.findConnectedBroker(), deadline, 'connect');
+    const res = await this.guard(
+      sendUnparsed<DecodedDescribeConfigs>(broker, 'DescribeConfigs', {
+        resources: topics.map((name) => ({ type: TOPIC_RESOURCE, name, configNames: [...names] })),
+        includeSynonyms: false,
+      }),
+      deadline,
+      'DescribeConfigs',
+    );
+    for (const r of res.resources) {
+      if (r.errorCode !== 0) {
+        out.set(r.resourceName, new KafkaAnswerError(r.errorCode, `configs of ${r.resourceName}`));
+        continue;
+      }
+      const m = new Map<string, string>();
+      for (const e of r.configEntries) if (e.configValue !== null) m.set(e.configName, e.configValue);
+      out.set(r.resourceName, m);
+    }
+    return out;
+  }
+
+  /**
+   * Records from partitions at the given offsets: one Fetch per leader. Answered at once unless
+   * `maxWaitMs` is given: then a leader with nothing new holds the request up to that long (a long poll).
    * Per-partition error codes (e.g. OFFSET_OUT_OF_RANGE) come back in the answer for the caller.
    */
   async fetch(
     requests: readonly FetchRequest[],
     leaders: ReadonlyMap<string, TopicLayout>,
-    limits: { partitionMaxBytes: number; maxBytes: number },
+    limits: { partitionMaxBytes: number; maxBytes: number; maxWaitMs?: number },
     deadline: number,
   ): Promise<FetchResult> {
     const cluster = await this.connected(deadline);
@@ -404,7 +440,7 @@ export class KafkaConnection {
           const res = await this.guard(
             sendUnparsed<DecodedFetch>(broker, 'Fetch', {
               isolationLevel: READ_UNCOMMITTED,
-              maxWaitTime: 0,
+              maxWaitTime: limits.maxWaitMs ?? 0,
               minBytes: 1,
               maxBytes: limits.maxBytes,
               topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),

@@ -19,10 +19,15 @@ export const LATEST = '-1';
 
 export const ERROR = {
   OFFSET_OUT_OF_RANGE: 1,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
   COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
+  TOPIC_AUTHORIZATION_FAILED: 29,
 } as const;
+
+/** DescribeConfigs resource type of a topic. */
+export const TOPIC_RESOURCE = 2;
 
 export interface DecodedMetadata {
   readonly brokers: readonly { nodeId: number; host: string; port: number }[];
@@ -61,6 +66,14 @@ export interface DecodedOffsetFetch {
       metadata?: string | null;
       errorCode: number;
     }[];
+  }[];
+}
+
+export interface DecodedDescribeConfigs {
+  readonly resources: readonly {
+    readonly errorCode: number;
+    readonly resourceName: string;
+    readonly configEntries: readonly { configName: string; configValue: string | null }[];
   }[];
 }
 
@@ -151,7 +164,7 @@ export function errorName(code: number): string {
   return errorCodes.find((e) => e.code === code)?.type ?? `error code ${code}`;
 }
 
-export type UnparsedApi = 'Metadata' | 'ListOffsets' | 'OffsetFetch' | 'Fetch';
+export type UnparsedApi = 'Metadata' | 'ListOffsets' | 'OffsetFetch' | 'Fetch' | 'DescribeConfigs';
 
 /**
  * Sends one request the way `broker.<api>()` does (same version negotiation, same connection) but returns

@@ -1,5 +1,5 @@
 /**
- * The immutable result of one poll of one Connect cluster. Everything downstream (exposition, status API,
+ * The immutable state of one Connect cluster after a poll or a status record. Everything downstream (exposition, status API,
  * restarter, notifications) reads snapshots only, and never writes into one.
  */
 import type { ConnectorView, ServerInfo } from '../connect/types.js';
@@ -72,6 +72,24 @@ export interface KafkaView extends SourceHealth {
   readonly dlqStatus: DlqStatus;
 }
 
+/** The follower of Connect's status topic (src/kafka/status-follower.ts), for its own series. */
+export interface StatusSourceView {
+  /** The topic followed, configured or discovered; absent while none is known. */
+  readonly topic?: string;
+  /** Read to the end once and following it; false while the sidecar runs on the REST poll alone. */
+  readonly up: boolean;
+  /** Why it is not up. */
+  readonly error?: string;
+  /** Connector and task status records read (tombstones included) since start. */
+  readonly eventsTotal: number;
+  /** Records skipped as unparsable since start. */
+  readonly skippedTotal: number;
+  /** Timestamp (epoch ms, as the worker wrote it) of the newest status record read. */
+  readonly lastEventAt?: number;
+  /** Records between the follower's position and the end of the topic, summed over partitions. */
+  readonly lagRecords: number;
+}
+
 export interface FailureCounters {
   /** connector → observed transitions into FAILED (every current connector has an entry). */
   readonly connectors: ReadonlyMap<string, number>;
@@ -95,6 +113,8 @@ export interface ClusterSnapshot {
   readonly failures: FailureCounters;
   /** Present when Kafka is configured for this cluster. */
   readonly kafka?: KafkaView;
+  /** Present once the status follower has reported; absent without Kafka (REST only). */
+  readonly status?: StatusSourceView;
 }
 
 export function taskKey(connector: string, task: number): string {

@@ -81,8 +81,9 @@ export interface ConnectWorker {
 export interface StartKafkaOptions {
   baseDir?: string;
   version?: string;
-  /** Extra server.properties entries. */
-  extraProps?: Record<string, string>;
+  /** Extra server.properties entries; a function gets the ports the launcher picked (to add a listener). */
+  extraProps?:
+    Record<string, string> | ((ports: { port: number; controllerPort: number }) => Record<string, string>);
 }
 
 export interface StartConnectOptions {
@@ -553,7 +554,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     'group.initial.rebalance.delay.ms': '0',
     'auto.create.topics.enable': 'true',
     'log.retention.check.interval.ms': '300000',
-    ...opts.extraProps,
+    ...(typeof opts.extraProps === 'function' ? opts.extraProps({ port, controllerPort }) : opts.extraProps),
   };
   const propsFile = path.join(dir, 'server.properties');
   writeProps(propsFile, props);

@@ -309,6 +309,76 @@ export async function consume(
   }
 }
 
+export interface TimedRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string | null;
+  /** The record's timestamp as its producer set it (epoch ms). */
+  readonly timestamp: number;
+}
+
+/**
+ * Every record of `topic` from its start to its end offsets of now (a compacted topic's gaps included),
+ * read with a throw-away consumer group.
+ */
+export async function readTopic(
+  bootstrap: string,
+  topic: string,
+  timeoutMs = 60_000,
+): Promise<TimedRecord[]> {
+  const kafka = kafkaClient(bootstrap);
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect())).map((o) => [
+      o.partition,
+      Number(o.high),
+    ]),
+  );
+  const records: TimedRecord[] = [];
+  const last = new Map<number, number>();
+  const complete = (): boolean => [...ends].every(([p, end]) => end === 0 || (last.get(p) ?? -1) >= end - 1);
+  if (complete()) return records;
+  const consumer = kafka.consumer({
+    groupId: `sentinel-stack-reader-${Date.now()}-${Math.random().toString(36).slice(2)}`,
+  });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    let done: () => void = () => undefined;
+    const enough = new Promise<void>((r) => (done = r));
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        const offset = Number(message.offset);
+        if (offset >= (ends.get(partition) ?? 0)) return;
+        records.push({
+          partition,
+          offset,
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value ? message.value.toString('utf8') : null,
+          timestamp: Number(message.timestamp),
+        });
+        last.set(partition, offset);
+        if (complete()) done();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      enough.then(() => false),
+      new Promise<boolean>((r) => {
+        timer = setTimeout(() => r(true), timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) throw new Error(`readTopic ${topic}: not at its end after ${timeoutMs} ms`);
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // scenarios
 

@@ -57,7 +57,21 @@ function fixtureText(): string {
   const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) =>
     a.name.localeCompare(b.name),
   );
-  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  // prod follows its status topic; staging runs on the REST poll alone.
+  cache.setCluster(
+    'prod',
+    renderCluster({
+      ...snapshotOf('prod', connectors),
+      status: {
+        topic: 'connect-status',
+        up: true,
+        eventsTotal: 812,
+        skippedTotal: 1,
+        lastEventAt: 1_699_999_999_250,
+        lagRecords: 0,
+      },
+    }),
+  );
   cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1))));
   for (const cluster of ['prod', 'staging'])
     cache.setCluster(
@@ -258,7 +272,21 @@ test('a gzip scrape never gets an older body: plain text until the new gzip is r
   const cache = new ExpositionCache({ version: 'v', revision: 'r' });
   await cache.compressed();
   const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
-  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  // prod follows its status topic; staging runs on the REST poll alone.
+  cache.setCluster(
+    'prod',
+    renderCluster({
+      ...snapshotOf('prod', connectors),
+      status: {
+        topic: 'connect-status',
+        up: true,
+        eventsTotal: 812,
+        skippedTotal: 1,
+        lastEventAt: 1_699_999_999_250,
+        lagRecords: 0,
+      },
+    }),
+  );
   expect(cache.gzip).toBeUndefined();
   await cache.compressed();
   expect(gunzipSync(cache.gzip!).equals(cache.text)).toBe(true);
@@ -356,7 +384,21 @@ test('a poll where one connector of many changed rebuilds one block and reuses t
 test('webhook notification counters render as connect_sentinel_notifications_total by outcome, only when published', () => {
   const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
   const cache = new ExpositionCache({ version: 'v', revision: 'r' });
-  cache.setCluster('prod', renderCluster(snapshotOf('prod', connectors)));
+  // prod follows its status topic; staging runs on the REST poll alone.
+  cache.setCluster(
+    'prod',
+    renderCluster({
+      ...snapshotOf('prod', connectors),
+      status: {
+        topic: 'connect-status',
+        up: true,
+        eventsTotal: 812,
+        skippedTotal: 1,
+        lastEventAt: 1_699_999_999_250,
+        lagRecords: 0,
+      },
+    }),
+  );
   cache.setCluster(
     'prod',
     renderNotifications('prod', { delivered: 7, failed: 2, dropped: 1 }),
