@@ -81,6 +81,11 @@ export class ClusterPoller {
   private connectErrors = 0;
   private kafkaErrors = 0;
   private warnedWorkerId = false;
+  /** The reason each failing source failed with last (a warning is logged when it changes). */
+  private readonly failing: Record<'connect' | 'kafka', string | undefined> = {
+    connect: undefined,
+    kafka: undefined,
+  };
   private waitedForStatus = false;
   private early: NodeJS.Timeout | undefined;
   private readonly now: () => number;
@@ -153,7 +158,7 @@ export class ClusterPoller {
         this.emit({ ...last, takenAt: this.now(), status: update.view });
     } catch (err) {
       // Only a bug gets here; the next poll reconciles.
-      this.opts.logger.error({ err, cluster: this.opts.cluster }, 'applying status records failed');
+      this.opts.logger.error({ err }, 'applying status records failed');
     }
   }
 
@@ -212,7 +217,7 @@ export class ClusterPoller {
       };
     } catch (err) {
       // Only a bug gets here; the sources catch their own failures. Keep the loop alive regardless.
-      this.opts.logger.error({ err, cluster: this.opts.cluster }, 'poll failed unexpectedly');
+      this.opts.logger.error({ err }, 'poll failed unexpectedly');
       snapshot = this.last ?? this.emptySnapshot(String(err));
     }
     this.emit(snapshot);
@@ -238,7 +243,7 @@ export class ClusterPoller {
     try {
       this.opts.onSnapshot(snapshot, previous);
     } catch (err) {
-      this.opts.logger.error({ err, cluster: this.opts.cluster }, 'snapshot consumer failed');
+      this.opts.logger.error({ err }, 'snapshot consumer failed');
     }
   }
 
@@ -292,13 +297,14 @@ export class ClusterPoller {
         requests: client.requests - requestsBefore,
       };
       this.lastGoodConnect = view;
+      this.reportSuccess('connect');
       return view;
     } catch (err) {
       await infoPromise?.catch(() => undefined);
       this.connectErrors++;
       const end = this.now();
       const message = err instanceof Error ? err.message : String(err);
-      this.opts.logger.warn({ cluster: this.opts.cluster, err: message }, 'Connect poll failed');
+      this.reportFailure('connect', message);
       const good = this.lastGoodConnect;
       const keep = good?.lastSuccessAt !== undefined && end - good.lastSuccessAt <= this.opts.staleAfterMs;
       if (!keep) {
@@ -321,12 +327,32 @@ export class ClusterPoller {
     }
   }
 
+  /**
+   * A failing source is a warning when it starts failing and when the reason changes; the same failure again
+   * is debug (kafka_connect_up and connect_sentinel_poll_errors_total count every one).
+   */
+  private reportFailure(source: 'connect' | 'kafka', message: string): void {
+    const what = source === 'connect' ? 'Connect poll failed' : 'Kafka poll failed';
+    if (this.failing[source] === message) {
+      this.opts.logger.debug({ err: message }, `${what} again`);
+    } else {
+      this.opts.logger.warn({ err: message }, what);
+      this.failing[source] = message;
+    }
+  }
+
+  private reportSuccess(source: 'connect' | 'kafka'): void {
+    if (this.failing[source] === undefined) return;
+    this.opts.logger.info(`${source === 'connect' ? 'Connect' : 'Kafka'} poll succeeded again`);
+    this.failing[source] = undefined;
+  }
+
   private scope(connectors: readonly ConnectorView[], workerId: string): ConnectorView[] {
     const seen = this.warnedWorkerId ? undefined : workersSeen(connectors);
     if (seen !== undefined && seen.size > 0 && !seen.has(workerId)) {
       this.warnedWorkerId = true;
       this.opts.logger.warn(
-        { cluster: this.opts.cluster, workerId, workers: [...seen].sort() },
+        { workerId, workers: [...seen].sort() },
         'worker id not among the workers running connectors or tasks: nothing is published unless it is idle; check connect.worker-id',
       );
     }
@@ -346,12 +372,13 @@ export class ClusterPoller {
         ...data,
       };
       this.lastGoodKafka = view;
+      this.reportSuccess('kafka');
       return view;
     } catch (err) {
       this.kafkaErrors++;
       const end = this.now();
       const message = err instanceof Error ? err.message : String(err);
-      this.opts.logger.warn({ cluster: this.opts.cluster, err: message }, 'Kafka poll failed');
+      this.reportFailure('kafka', message);
       const good = this.lastGoodKafka;
       const keep = good?.lastSuccessAt !== undefined && end - good.lastSuccessAt <= this.opts.staleAfterMs;
       return {

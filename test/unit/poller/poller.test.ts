@@ -1,8 +1,9 @@
+import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import type { ConnectClient, ListResult } from '../../../src/connect/client.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import type { KafkaReader } from '../../../src/kafka/reader.js';
-import { silentLogger } from '../../../src/log.js';
+import { createLogger, silentLogger } from '../../../src/log.js';
 import { ClusterPoller } from '../../../src/poller/poller.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { NO_DLQ_STATUS } from '../../fixtures/views.js';
@@ -192,5 +193,44 @@ describe('ClusterPoller', () => {
     expect(count).toBeGreaterThanOrEqual(3);
     await new Promise((r) => setTimeout(r, 150));
     expect(seen.length).toBe(count);
+  });
+});
+
+describe('ClusterPoller logs', () => {
+  test('a failure is a warning when it starts and when its reason changes, not on every poll; each line names the cluster once', async () => {
+    const raw: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        raw.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+        cb();
+      },
+    });
+    const logger = createLogger('debug', 'json', sink).child({ cluster: 'c' });
+    const client = new ScriptedClient();
+    let now = 1_000_000;
+    const poller = new ClusterPoller({
+      cluster: 'c',
+      client: client as unknown as ConnectClient,
+      intervalMs: 1000,
+      timeoutMs: 500,
+      staleAfterMs: 3000,
+      logger,
+      now: () => (now += 10),
+      onSnapshot: () => undefined,
+    });
+    client.next = () => Promise.reject(new Error('ECONNREFUSED'));
+    for (let i = 0; i < 5; i++) await poller.pollOnce();
+    client.next = () => Promise.reject(new Error('401 Unauthorized'));
+    await poller.pollOnce();
+    client.next = async () => ({ connectors: [conn('a')], expanded: true });
+    await poller.pollOnce();
+    const lines = raw.map((l) => JSON.parse(l) as { level: number; msg: string; err?: string });
+    expect(lines.filter((l) => l.level === 40).map((l) => [l.msg, l.err])).toEqual([
+      ['Connect poll failed', 'ECONNREFUSED'],
+      ['Connect poll failed', '401 Unauthorized'],
+    ]);
+    expect(lines.filter((l) => l.msg === 'Connect poll failed again')).toHaveLength(4);
+    expect(lines.filter((l) => l.msg === 'Connect poll succeeded again')).toHaveLength(1);
+    for (const l of raw) expect(l.match(/"cluster":/g), l).toHaveLength(1);
   });
 });
