@@ -172,6 +172,12 @@ function build(
       showPayload: g.get('dlq.showPayload'),
       payloadLimit: g.get('dlq.payloadLimit'),
     },
+    limits: {
+      maxBodyBytes: g.get('limits.maxAnswerBytes'),
+      maxConnectors: g.get('limits.maxConnectors'),
+      maxTraceChars: g.get('limits.maxTraceChars'),
+      maxJsonDepth: g.get('limits.maxJsonDepth'),
+    },
     log: { level: g.get('log.level'), format: g.get('log.format') },
   };
 }

@@ -341,6 +341,32 @@ export const GLOBAL_SETTINGS = {
     default: 1024,
     help: 'Bytes of key and value shown when showPayload is on.',
   },
+  'limits.maxAnswerBytes': {
+    kind: int(1024, 2 ** 31 - 1),
+    flag: 'limits.max-answer-bytes',
+    default: 64 * 1024 * 1024,
+    help:
+      'Bytes of one Connect answer; a larger one fails that poll. The expanded list is ~1.1 KB per connector ' +
+      'with 8 tasks and its parse peaks at ~8x its size: keep 8x this under the container memory limit.',
+  },
+  'limits.maxConnectors': {
+    kind: int(1),
+    flag: 'limits.max-connectors',
+    default: 20_000,
+    help: 'Connectors in one answer; more fail that poll.',
+  },
+  'limits.maxTraceChars': {
+    kind: int(256),
+    flag: 'limits.max-trace-chars',
+    default: 16_384,
+    help: "Characters of a connector's or task's stack trace kept (the start and the end, cut in the middle with a marker).",
+  },
+  'limits.maxJsonDepth': {
+    kind: int(8, 1000),
+    flag: 'limits.max-json-depth',
+    default: 64,
+    help: "Nesting of a Connect answer's JSON (Connect's own nest 5 levels); deeper fails that poll.",
+  },
   'log.level': {
     kind: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     flag: 'log.level',
@@ -507,6 +533,13 @@ export interface Config {
     readonly recentRecords: GlobalType<'dlq.recentRecords'>;
     readonly showPayload: GlobalType<'dlq.showPayload'>;
     readonly payloadLimit: GlobalType<'dlq.payloadLimit'>;
+  };
+  /** Caps on what a Connect worker (or a proxy in front of it) can make the sidecar hold. */
+  readonly limits: {
+    readonly maxBodyBytes: GlobalType<'limits.maxAnswerBytes'>;
+    readonly maxConnectors: GlobalType<'limits.maxConnectors'>;
+    readonly maxTraceChars: GlobalType<'limits.maxTraceChars'>;
+    readonly maxJsonDepth: GlobalType<'limits.maxJsonDepth'>;
   };
   readonly log: { readonly level: GlobalType<'log.level'>; readonly format: GlobalType<'log.format'> };
 }

@@ -21,6 +21,7 @@ export function connectClientFor(
     },
     ...(opts.fallbackConcurrency === undefined ? {} : { fallbackConcurrency: opts.fallbackConcurrency }),
     userAgent: `connect-sentinel/${VERSION}${opts.purpose ? ` (${opts.purpose})` : ''}`,
+    limits: config.limits,
   });
 }
 
