@@ -246,9 +246,15 @@ export class PartitionReader {
         const end = this.ends.get(p.partition);
         if (from === undefined || end === undefined) continue;
         if (p.errorCode === ERROR.OFFSET_OUT_OF_RANGE) {
-          // Retention deleted what was left to read: go on from the new first offset.
+          // Retention deleted what was left to read: go on from the new first offset. Past the log's end
+          // instead (the topic was truncated or recreated), the position cannot move: that is no answer.
           const start = (await this.earliest(this.layout)).get(p.partition) ?? end;
-          this.positions.set(p.partition, Math.max(from, Math.min(start, end)));
+          const moved = Math.max(from, Math.min(start, end));
+          if (moved > from) {
+            this.positions.set(p.partition, moved);
+            continue;
+          }
+          this.noRecord(p.partition, from, end);
           continue;
         }
         if (p.errorCode !== 0)
@@ -273,13 +279,7 @@ export class PartitionReader {
           });
         }
         if (next === from) {
-          // A fetch below the end that returns nothing: a few more tries, then say so rather than spin.
-          const n = (this.empty.get(p.partition) ?? 0) + 1;
-          this.empty.set(p.partition, n);
-          if (n >= 3)
-            throw new KafkaIoError(
-              `reading ${topic}/${p.partition}: no record returned at offset ${from} (end ${end})`,
-            );
+          this.noRecord(p.partition, from, end);
           continue;
         }
         this.empty.delete(p.partition);
@@ -288,6 +288,16 @@ export class PartitionReader {
       }
     }
     return chunks;
+  }
+
+  /** A fetch below the end that returned nothing: a few more tries, then say so rather than spin. */
+  private noRecord(partition: number, from: number, end: number): void {
+    const n = (this.empty.get(partition) ?? 0) + 1;
+    this.empty.set(partition, n);
+    if (n >= 3)
+      throw new KafkaIoError(
+        `reading ${this.layout.topic}/${partition}: no record returned at offset ${from} (end ${end})`,
+      );
   }
 }
 
