@@ -86,6 +86,8 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
   const { renderCluster } = await import('../../../src/exposition/render.js');
   const { startHttpServer } = await import('../../../src/http/server.js');
   const { JsonDocument } = await import('../../../src/http/json-document.js');
+  const { PageDocument } = await import('../../../src/http/page-document.js');
+  const { pageLinks } = await import('../../../src/http/paths.js');
   const { silentLogger } = await import('../../../src/log.js');
   const { connectorView, snapshotWith } = await import('../../fixtures/views.js');
   const { get } = await import('node:http');
@@ -99,6 +101,7 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
     ready: () => true,
     status: new JsonDocument(),
     dlq: new JsonDocument(),
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     logger: silentLogger(),
   });
   try {

@@ -5,6 +5,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acceptsGzip } from '../../../src/http/accept-encoding.js';
 import { JsonDocument } from '../../../src/http/json-document.js';
+import { PageDocument } from '../../../src/http/page-document.js';
+import { pageLinks } from '../../../src/http/paths.js';
 import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 
@@ -83,6 +85,7 @@ beforeAll(async () => {
     ready: () => ready,
     status,
     dlq,
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     logger: createLogger('debug', 'json', sink),
   });
 });
@@ -232,6 +235,7 @@ describe('listening', () => {
       ready: () => true,
       status: new JsonDocument(),
       dlq: new JsonDocument(),
+      page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
       logger: silentLogger(),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -247,6 +251,7 @@ describe('listening', () => {
       ready: () => true,
       status: new JsonDocument(),
       dlq: new JsonDocument(),
+      page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
       logger: silentLogger(),
     });
     try {

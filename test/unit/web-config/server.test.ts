@@ -19,6 +19,8 @@ import { Sentinel } from '../../../src/app.js';
 import { parseArgs } from '../../../src/config/load.js';
 import type { FailureLimit } from '../../../src/http/failure-limiter.js';
 import { JsonDocument } from '../../../src/http/json-document.js';
+import { PageDocument } from '../../../src/http/page-document.js';
+import { pageLinks } from '../../../src/http/paths.js';
 import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
 import { WebConfigError } from '../../../src/http/web-config-error.js';
 import { WebConfigRuntime } from '../../../src/http/web-config.js';
@@ -93,6 +95,7 @@ async function serve(webConfig: string, failureLimit?: FailureLimit): Promise<Se
     ready: () => true,
     status: new JsonDocument(),
     dlq: new JsonDocument(),
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     webConfig: web,
     logger,
   });
