@@ -103,7 +103,12 @@ test('the next restart attempt is an ISO time; a cluster without Kafka says "not
     budgetExhausted: new Set(),
     nextAttemptAt: new Map([['orders-sink', Date.UTC(2025, 0, 2, 3, 10)]]),
   };
-  const { kafka: _kafka, ...withoutKafka } = rich;
+  const withoutKafka: ClusterSnapshot = {
+    cluster: rich.cluster,
+    takenAt: rich.takenAt,
+    connect: rich.connect,
+    failures: rich.failures,
+  };
   const { head, items } = statusJson(withoutKafka, waiting);
   expect(head.kafka).toBe('not configured');
   expect(items.map((i) => (i.value as { restart: unknown }).restart)).toEqual([
