@@ -16,7 +16,7 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
-/** Markup that is safe as it is: made by `html`, or a constant of this program. */
+/** Markup that is safe as it is: made by `markup`, or a constant of this program. */
 export class Html {
   constructor(readonly text: string) {}
   toString(): string {
@@ -34,7 +34,7 @@ function part(v: HtmlValue): string {
   return escapeHtml(String(v));
 }
 
-export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
+export function markup(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
   let out = strings[0] as string;
   for (let i = 0; i < values.length; i++) out += part(values[i]) + (strings[i + 1] as string);
   return new Html(out);

@@ -2,7 +2,8 @@
  * One cluster's part of the status page (`GET /`), for the person on call: is the cluster watched, what is
  * wrong (failures first, each with its age, trace and runbook section), then every other connector. Pure:
  * the composition calls it once per publication and requests share the result. Every value from Connect or
- * Kafka goes through `html`, which escapes it.
+ * Kafka goes through `markup`, which escapes it. (The tag is not called `html` so that the formatter leaves
+ * the templates' whitespace alone.)
  */
 import { errorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, type ConnectorView } from '../connect/types.js';
@@ -17,7 +18,7 @@ import {
 } from '../state/history.js';
 import type { RestartView } from '../state/restarts.js';
 import { taskFailures, taskKey, type ClusterSnapshot } from '../state/snapshot.js';
-import { Html, href, html } from './html.js';
+import { Html, href, markup } from './html.js';
 import { DLQ_PATH, STATUS_PATH } from './paths.js';
 
 export interface PageCluster {
@@ -48,6 +49,8 @@ interface Finding {
   readonly html: Html;
 }
 
+type Runbook = (alert: string) => Html;
+
 // Relative links, so the page works behind a proxy that serves the sidecar under a prefix.
 const statusLink = (params: Record<string, string | true>): string => href(STATUS_PATH.slice(1), params);
 const dlqLink = (params: Record<string, string | true>): string => href(DLQ_PATH.slice(1), params);
@@ -55,85 +58,72 @@ const dlqLink = (params: Record<string, string | true>): string => href(DLQ_PATH
 export function clusterSection(c: PageCluster, ctx: PageContext): string {
   const s = c.snapshot;
   if (s === undefined) {
-    return html`<section class="cluster">
-      <h2>${c.name} <span class="pill muted">not polled yet</span></h2>
-      <p>The first poll of this cluster has not finished.</p>
-    </section>`.text;
+    return markup`<section class="cluster"><h2>${c.name} <span class="pill muted">not polled yet</span></h2><p>The first poll of this cluster has not finished.</p></section>
+`.text;
   }
-  const runbook = (alert: string): Html =>
-    html`<a class="runbook" href="${runbookUrl(ctx.runbookBaseUrl, alert)}">runbook</a>`;
+  const runbook: Runbook = (alert) =>
+    markup`<a class="runbook" href="${runbookUrl(ctx.runbookBaseUrl, alert)}">runbook</a>`;
   const cards: { rank: Rank; name: string; html: Html }[] = [];
   const others: ConnectorView[] = [];
   for (const con of s.connect.connectors) {
     const found = findings(con, s, c, ctx, runbook);
-    const rank = Math.min(...found.map((f) => f.rank)) as Rank;
-    if (found.length === 0 || rank === 2) others.push(con);
+    const rank = found.reduce<Rank>((r, f) => (f.rank < r ? f.rank : r), 2);
+    if (rank === 2) others.push(con);
     else cards.push({ rank, name: con.name, html: card(con, found) });
   }
   cards.sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const shown = cards.slice(0, LIMITS.cards);
   const rows = others.slice(0, LIMITS.rows);
-  return html`<section class="cluster">
-    ${clusterHeader(c.name, s, ctx, runbook)} ${counts(s)}
-    <h3>Needs attention <span class="muted">(${cards.length})</span></h3>
-    ${cards.length === 0 ? html`<p class="ok-text">Nothing: no connector or task is FAILED, UNASSIGNED, stalled or filling its DLQ.</p>` : shown.map((x) => x.html)}
-    ${cards.length > shown.length ? html`<p class="more">${cards.length - shown.length} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>` : ''}
-    <h3>Other connectors <span class="muted">(${others.length})</span></h3>
-    ${others.length === 0 ? html`<p class="muted">None.</p>` : table(rows, s)}
-    ${others.length > rows.length ? html`<p class="more">${others.length - rows.length} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>` : ''}
-  </section> `.text;
+  const more = (n: number): Html =>
+    markup`<p class="more">${n} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>`;
+  const nothing = markup`<p class="ok-text">Nothing: no connector or task is FAILED or UNASSIGNED, no sink is stalled, no DLQ is growing.</p>`;
+  return markup`<section class="cluster">
+${clusterHeader(c.name, s, ctx, runbook)}
+${counts(s)}
+<h3>Needs attention <span class="muted">(${cards.length})</span></h3>
+${cards.length === 0 ? nothing : shown.map((x) => x.html)}${cards.length > shown.length && more(cards.length - shown.length)}
+<h3>Other connectors <span class="muted">(${others.length})</span></h3>
+${others.length === 0 ? markup`<p class="muted">None.</p>` : table(rows, s)}${others.length > rows.length && more(others.length - rows.length)}
+</section>
+`.text;
 }
 
-function clusterHeader(
-  name: string,
-  s: ClusterSnapshot,
-  ctx: PageContext,
-  runbook: (alert: string) => Html,
-): Html {
+function clusterHeader(name: string, s: ClusterSnapshot, ctx: PageContext, runbook: Runbook): Html {
   const c = s.connect;
   const connect = !c.up
-    ? html`<span class="pill bad">Connect down</span>`
+    ? markup`<span class="pill bad">Connect down</span>`
     : c.stale
-      ? html`<span class="pill warn">Connect stale</span>`
-      : html`<span class="pill ok">Connect up</span>`;
+      ? markup`<span class="pill warn">Connect stale</span>`
+      : markup`<span class="pill ok">Connect up</span>`;
   const k = s.kafka;
   const kafka =
     k === undefined
-      ? html`<span class="pill muted">Kafka not configured</span>`
+      ? markup`<span class="pill muted">Kafka not configured</span>`
       : k.up
-        ? html`<span class="pill ok">Kafka up</span>`
-        : html`<span class="pill bad">Kafka down</span>`;
-  const problems: Html[] = [];
+        ? markup`<span class="pill ok">Kafka up</span>`
+        : markup`<span class="pill bad">Kafka down</span>`;
+  const banners: Html[] = [];
   if (!c.up) {
     const shown =
       c.connectors.length > 0 && c.lastSuccessAt !== undefined
-        ? html` Showing the last good poll, of ${time(c.lastSuccessAt)}.`
-        : html` No connector shown: the last good poll is older than stale-after.`;
-    problems.push(
-      html`<p class="banner bad">
-        The Connect REST API did not answer: ${c.error ?? 'unknown error'}.${shown}
-        ${runbook('KafkaConnectRestUnreachable')}
-      </p>`,
+        ? markup`Showing the last good poll, of ${time(c.lastSuccessAt)}.`
+        : markup`No connector shown: the last good poll is older than stale-after.`;
+    banners.push(
+      markup`<p class="banner">The Connect REST API did not answer: ${c.error ?? 'unknown error'}. ${shown} ${runbook('KafkaConnectRestUnreachable')}</p>`,
     );
   }
   if (k !== undefined && !k.up) {
-    problems.push(
-      html`<p class="banner bad">
-        Kafka could not be read: ${k.error ?? 'unknown error'}. DLQ and lag figures are from
-        ${k.lastSuccessAt === undefined ? 'no read yet' : time(k.lastSuccessAt)}.
-        ${runbook('KafkaConnectKafkaUnreachable')}
-      </p>`,
+    const from = k.lastSuccessAt === undefined ? 'no read yet' : time(k.lastSuccessAt);
+    banners.push(
+      markup`<p class="banner">Kafka could not be read: ${k.error ?? 'unknown error'}. DLQ and lag figures are from ${from}. ${runbook('KafkaConnectKafkaUnreachable')}</p>`,
     );
   }
-  const version = c.info ? html` · Kafka Connect ${c.info.version}` : '';
-  return html`<h2>${name} ${connect} ${kafka}</h2>
-    <p class="meta">
-      Polled at ${time(s.takenAt)} (${duration(ctx.now - s.takenAt)} before this page was made), in
-      ${c.durationSeconds.toFixed(2)} s${version} ·
-      <a href="${statusLink({ cluster: name, pretty: true })}">status JSON</a
-      >${k === undefined ? '' : html` · <a href="${dlqLink({ cluster: name, pretty: true })}">DLQ JSON</a>`}
-    </p>
-    ${problems}`;
+  const version = c.info && markup` · Kafka Connect ${c.info.version}`;
+  const dlqJson =
+    k !== undefined && markup` · <a href="${dlqLink({ cluster: name, pretty: true })}">DLQ JSON</a>`;
+  return markup`<h2>${name} ${connect} ${kafka}</h2>
+<p class="meta">Polled at ${time(s.takenAt)} (${duration(ctx.now - s.takenAt)} before this page was made), in ${c.durationSeconds.toFixed(2)} s${version} · <a href="${statusLink({ cluster: name, pretty: true })}">status JSON</a>${dlqJson}</p>
+${banners}`;
 }
 
 /** Connectors and tasks by state, in Connect's order of states, then any state this version does not know. */
@@ -143,46 +133,37 @@ function counts(s: ClusterSnapshot): Html {
   const add = (m: Map<string, number>, state: string): void => {
     m.set(state, (m.get(state) ?? 0) + 1);
   };
+  let tasks = 0;
   for (const con of s.connect.connectors) {
     add(byConnector, con.state);
     for (const t of con.tasks) add(byTask, t.state);
+    tasks += con.tasks.length;
   }
   const known: readonly string[] = CONNECTOR_STATES;
-  const states = [
-    ...known,
-    ...[...new Set([...byConnector.keys(), ...byTask.keys()])].filter((x) => !known.includes(x)).sort(),
-  ];
-  const row = (label: string, m: ReadonlyMap<string, number>): Html =>
-    html`<tr>
-      <th scope="row">${label}</th>
-      ${states.map((st) => {
-        const n = m.get(st) ?? 0;
-        return html`<td class="${n === 0 ? 'zero' : `n-${cssState(st)}`}">${n}</td>`;
-      })}
-    </tr>`;
-  return html`<table class="counts">
-    <thead>
-      <tr>
-        <th></th>
-        ${states.map((st) => html`<th scope="col">${st}</th>`)}
-      </tr>
-    </thead>
-    <tbody>
-      ${row(`connectors (${s.connect.connectors.length})`, byConnector)}${row(`tasks (${[...byTask.values()].reduce((a, b) => a + b, 0)})`, byTask)}
-    </tbody>
-  </table>`;
+  const unknown = [...new Set([...byConnector.keys(), ...byTask.keys()])].filter((x) => !known.includes(x));
+  const states = [...known, ...unknown.sort()];
+  const row = (label: string, m: ReadonlyMap<string, number>): Html => {
+    const cells = states.map((st) => {
+      const n = m.get(st) ?? 0;
+      return markup`<td class="${n === 0 ? 'zero' : `n-${cssState(st)}`}">${n}</td>`;
+    });
+    return markup`<tr><th scope="row">${label}</th>${cells}</tr>`;
+  };
+  const head = states.map((st) => markup`<th scope="col">${st}</th>`);
+  return markup`<table class="counts"><thead><tr><th></th>${head}</tr></thead><tbody>${row(`connectors (${s.connect.connectors.length})`, byConnector)}${row(`tasks (${tasks})`, byTask)}</tbody></table>`;
 }
 
-/** Everything worth saying about one connector; an empty list for one that is simply fine. */
+/** Everything worth saying about one connector; rank 2 only, or nothing, for one that is simply fine. */
 function findings(
   con: ConnectorView,
   s: ClusterSnapshot,
   c: PageCluster,
   ctx: PageContext,
-  runbook: (alert: string) => Html,
+  runbook: Runbook,
 ): Finding[] {
   const out: Finding[] = [];
   const h = c.history;
+  // In worker scope the connector instance may run on another worker: its state is that sidecar's business.
   const instanceHere = con.scoped?.instanceHere !== false;
   const failedTasks = con.tasks.filter((t) => t.state === 'FAILED');
   const failing = (instanceHere && con.state === 'FAILED') || failedTasks.length > 0;
@@ -190,68 +171,46 @@ function findings(
   if (instanceHere && con.state === 'FAILED') {
     out.push({
       rank: 0,
-      html: html`<li class="bad">
-        <b>Connector FAILED</b> ${age(h?.connectors.get(con.name), ctx.now)} on
-        ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} ·
-        ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}
-      </li>`,
+      html: markup`<li class="bad"><b>Connector FAILED</b> ${age(h?.connectors.get(con.name), ctx.now)} on ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} · ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}</li>`,
     });
   }
   for (const t of failedTasks.slice(0, LIMITS.failedTasks)) {
     out.push({
       rank: 0,
-      html: html`<li class="bad">
-        <b>Task ${t.id} FAILED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)} on
-        ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} ·
-        ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}
-      </li>`,
+      html: markup`<li class="bad"><b>Task ${t.id} FAILED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)} on ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} · ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}</li>`,
     });
   }
   if (failedTasks.length > LIMITS.failedTasks) {
     out.push({
       rank: 0,
-      html: html`<li class="bad">
-        ${failedTasks.length - LIMITS.failedTasks} more FAILED tasks:
-        <a href="${statusLink({ connector: con.name, pretty: true })}">their traces in /api/v1/status</a>
-      </li>`,
+      html: markup`<li class="bad">${failedTasks.length - LIMITS.failedTasks} more FAILED tasks: <a href="${statusLink({ connector: con.name, pretty: true })}">their traces in /api/v1/status</a></li>`,
     });
   }
   if (instanceHere && con.state === 'UNASSIGNED') {
     out.push({
       rank: 1,
-      html: html`<li class="warn">
-        <b>Connector UNASSIGNED</b> ${age(h?.connectors.get(con.name), ctx.now)}: no worker runs it ·
-        ${runbook('KafkaConnectConnectorUnassigned')}
-      </li>`,
+      html: markup`<li class="warn"><b>Connector UNASSIGNED</b> ${age(h?.connectors.get(con.name), ctx.now)}: no worker runs it · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
     });
   }
   const totalTasks = con.scoped?.totalTasks ?? con.tasks.length;
   if (instanceHere && con.state === 'RUNNING' && totalTasks === 0) {
     out.push({
       rank: 1,
-      html: html`<li class="warn">
-        <b>RUNNING without tasks</b>: it does no work · ${runbook('KafkaConnectConnectorUnassigned')}
-      </li>`,
+      html: markup`<li class="warn"><b>RUNNING without tasks</b>: it does no work · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
     });
   }
   for (const t of con.tasks) {
     if (t.state !== 'UNASSIGNED') continue;
     out.push({
       rank: 1,
-      html: html`<li class="warn">
-        <b>Task ${t.id} UNASSIGNED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)}: no worker runs
-        it · ${runbook('KafkaConnectTaskUnassigned')}
-      </li>`,
+      html: markup`<li class="warn"><b>Task ${t.id} UNASSIGNED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)}: no worker runs it · ${runbook('KafkaConnectTaskUnassigned')}</li>`,
     });
   }
   const eh = errorHandling(con);
   if (eh.tolerance === 'all' && eh.dlqTopic === '' && !eh.logEnable) {
     out.push({
       rank: 1,
-      html: html`<li class="warn">
-        <b>Drops bad records without a trace</b>: errors.tolerance=all with neither a DLQ nor
-        errors.log.enable · ${runbook('KafkaConnectRecordsSilentlyDropped')}
-      </li>`,
+      html: markup`<li class="warn"><b>Drops bad records without a trace</b>: errors.tolerance=all with neither a DLQ nor errors.log.enable · ${runbook('KafkaConnectRecordsSilentlyDropped')}</li>`,
     });
   }
   out.push(...dlqFindings(con.name, s, h, ctx, runbook));
@@ -265,7 +224,7 @@ function dlqFindings(
   s: ClusterSnapshot,
   h: ClusterHistory | undefined,
   ctx: PageContext,
-  runbook: (alert: string) => Html,
+  runbook: Runbook,
 ): Finding[] {
   const k = s.kafka;
   if (k === undefined) return [];
@@ -283,40 +242,30 @@ function dlqFindings(
       .slice(0, LIMITS.reasons)
       .map(
         (e) =>
-          html`<li>
-            ${e.stage} <code title="${e.exceptionClass}">${simpleName(e.exceptionClass)}</code> ×${e.count}
-          </li>`,
+          markup`<li>${e.stage} <code title="${e.exceptionClass}">${simpleName(e.exceptionClass)}</code> ×${e.count}</li>`,
       );
     const latest = k.dlqStatus.connectors.find((x) => x.connector === connector && x.topic === d.topic)
-      ?.recent[0];
-    const why = html`${
-      reasons.length > 0
-        ? html`<ul class="reasons">
-            ${reasons}
-          </ul>`
-        : ''
-    }${latest?.exceptionMessage ? html`<div class="latest">Latest: <code>${cut(latest.exceptionMessage, 300)}</code></div>` : ''}`;
-    const records = html`<a href="${dlqLink({ connector, pretty: true })}">its records</a>`;
-    const figures = html`${d.records} retained, ${d.written} ever written`;
-    const growing = g.by > 0;
-    const known = g.overMs > 0;
-    out.push({
-      rank: growing ? 1 : 2,
-      html: growing
-        ? html`<li class="warn">
-            <b>DLQ growing</b>: <code>${d.topic}</code> +${g.by} records in ${window}; ${figures} · ${records}
-            · ${runbook('KafkaConnectDlqGrowing')}${why}
-          </li>`
-        : html`<li>
-            DLQ <code>${d.topic}</code>:
-            ${figures}${known ? html`, none in ${window}` : html`; its growth is known from the next read`} ·
-            ${records}${why}
-          </li>`,
-    });
+      ?.recent[0]?.exceptionMessage;
+    const why = markup`${reasons.length > 0 && markup`<ul class="reasons">${reasons}</ul>`}${latest && markup`<div class="latest">Latest: <code>${cut(latest, 300)}</code></div>`}`;
+    const records = markup`<a href="${dlqLink({ connector, pretty: true })}">its records</a>`;
+    const figures = markup`${d.records} retained, ${d.written} ever written`;
+    if (g.by > 0) {
+      out.push({
+        rank: 1,
+        html: markup`<li class="warn"><b>DLQ growing</b>: <code>${d.topic}</code> +${g.by} records in ${window}; ${figures} · ${records} · ${runbook('KafkaConnectDlqGrowing')}${why}</li>`,
+      });
+    } else {
+      const growthText =
+        g.overMs > 0 ? markup`, none in ${window}` : markup`; its growth is known from the next read`;
+      out.push({
+        rank: 2,
+        html: markup`<li>DLQ <code>${d.topic}</code>: ${figures}${growthText} · ${records}${why}</li>`,
+      });
+    }
   }
   for (const x of k.dlqStatus.connectors) {
     if (x.connector !== connector || x.problem === null) continue;
-    out.push({ rank: 2, html: html`<li>DLQ <code>${x.topic}</code> could not be read: ${x.problem}</li>` });
+    out.push({ rank: 2, html: markup`<li>DLQ <code>${x.topic}</code> could not be read: ${x.problem}</li>` });
   }
   return out;
 }
@@ -327,32 +276,26 @@ function lagFindings(
   s: ClusterSnapshot,
   h: ClusterHistory | undefined,
   ctx: PageContext,
-  runbook: (alert: string) => Html,
+  runbook: Runbook,
 ): Finding[] {
   const out: Finding[] = [];
   for (const l of s.kafka?.lag ?? []) {
     if (l.connector !== con.name || l.lag <= 0) continue;
-    const behind = html`<code>${l.topic}</code>: ${l.lag} records behind`;
-    const p = h && s.kafka?.up ? sinkProgress(h, con.name, l.topic, l.lag, ctx.now) : { kind: 'ok' as const };
+    const behind = markup`<code>${l.topic}</code>: ${l.lag} records behind`;
+    const p = h && s.kafka?.up ? sinkProgress(h, con.name, l.topic, l.lag, ctx.now) : undefined;
     // A FAILED instance is the cause already on the page: its stall is not a second problem.
-    if (p.kind === 'stalled' && !failing && con.state === 'RUNNING') {
+    if (p?.kind === 'stalled' && !failing && con.state === 'RUNNING') {
       out.push({
         rank: 1,
-        html: html`<li class="warn">
-          <b>Stalled</b>: ${behind}; records keep arriving, and no commit was seen since ${time(p.flatSince)}
-          (${duration(ctx.now - p.flatSince)}) · ${runbook('KafkaConnectSinkStalled')}
-        </li>`,
+        html: markup`<li class="warn"><b>Stalled</b>: ${behind}; records keep arriving, and no commit was seen since ${time(p.flatSince)} (${duration(ctx.now - p.flatSince)}) · ${runbook('KafkaConnectSinkStalled')}</li>`,
       });
-    } else if (p.kind === 'idle') {
+    } else if (p?.kind === 'idle') {
       out.push({
         rank: 2,
-        html: html`<li>
-          Lag ${behind}; no record arrived and no commit was seen since ${time(p.flatSince)}: what is left
-          (e.g. records that went to the DLQ), not a stall
-        </li>`,
+        html: markup`<li>Lag ${behind}; no record arrived and no commit was seen since ${time(p.flatSince)}: what is left (e.g. records that went to the DLQ), not a stall</li>`,
       });
     } else {
-      out.push({ rank: 2, html: html`<li>Lag ${behind}</li>` });
+      out.push({ rank: 2, html: markup`<li>Lag ${behind}</li>` });
     }
   }
   return out;
@@ -363,47 +306,39 @@ function restartFindings(
   failing: boolean,
   c: PageCluster,
   ctx: PageContext,
-  runbook: (alert: string) => Html,
+  runbook: Runbook,
 ): Finding[] {
   const r = c.restart;
   if (r === undefined) {
-    return failing
-      ? [
-          {
-            rank: 2,
-            html: html`<li>Auto-restart is off for this cluster (<code>--restart.enabled</code>).</li>`,
-          },
-        ]
-      : [];
+    if (!failing) return [];
+    return [
+      {
+        rank: 2,
+        html: markup`<li>Auto-restart is off for this cluster (<code>--restart.enabled</code>).</li>`,
+      },
+    ];
   }
   const v = r.view;
   if (v === undefined) return [];
   const attempts = v.attempts.get(connector);
   if (attempts === undefined) {
-    return failing
-      ? [
-          {
-            rank: 2,
-            html: html`<li>
-              Auto-restart: excluded by <code>restart.include</code> / <code>restart.exclude</code>.
-            </li>`,
-          },
-        ]
-      : [];
+    if (!failing) return [];
+    return [
+      {
+        rank: 2,
+        html: markup`<li>Auto-restart: excluded by <code>restart.include</code> / <code>restart.exclude</code>.</li>`,
+      },
+    ];
   }
   const failures = v.failures.get(connector) ?? 0;
   const conflicts = v.conflicts.get(connector) ?? 0;
-  const used = html`${attempts} of ${r.maxAttempts} attempts
-  used${failures > 0 ? html`, ${failures} failed` : ''}${conflicts > 0 ? html`, ${conflicts} refused during a rebalance (409)` : ''}`;
-  const dry = r.dryRun ? html` <span class="muted">(dry run: decided and counted, nothing sent)</span>` : '';
+  const used = markup`${attempts} of ${r.maxAttempts} attempts used${failures > 0 && markup`, ${failures} failed`}${conflicts > 0 && markup`, ${conflicts} refused during a rebalance (409)`}`;
+  const dry = r.dryRun && markup` <span class="muted">(dry run: decided and counted, nothing sent)</span>`;
   if (v.budgetExhausted.has(connector)) {
     return [
       {
         rank: 1,
-        html: html`<li class="bad">
-          <b>Restart budget exhausted</b>: ${used}; left alone until it has been healthy for
-          <code>restart.reset-after</code>${dry} · ${runbook('ConnectSentinelRestartBudgetExhausted')}
-        </li>`,
+        html: markup`<li class="bad"><b>Restart budget exhausted</b>: ${used}; left alone until it has been healthy for <code>restart.reset-after</code>${dry} · ${runbook('ConnectSentinelRestartBudgetExhausted')}</li>`,
       },
     ];
   }
@@ -412,20 +347,18 @@ function restartFindings(
     const next = v.nextAttemptAt.get(connector);
     const when =
       attempts >= r.maxAttempts
-        ? html`no attempt left`
+        ? markup`no attempt left`
         : next === undefined || next <= ctx.now
-          ? html`next attempt on the next poll`
-          : html`next attempt not before ${time(next)} (in ${duration(next - ctx.now)})`;
-    out.push({ rank: 2, html: html`<li>Auto-restart: ${used}; ${when}${dry}</li>` });
+          ? markup`next attempt on the next poll`
+          : markup`next attempt not before ${time(next)} (in ${duration(next - ctx.now)})`;
+    out.push({ rank: 2, html: markup`<li>Auto-restart: ${used}; ${when}${dry}</li>` });
   } else if (attempts > 0) {
-    out.push({ rank: 2, html: html`<li>Auto-restart: ${used}${dry}</li>` });
+    out.push({ rank: 2, html: markup`<li>Auto-restart: ${used}${dry}</li>` });
   }
   if (failures > 0) {
     out.push({
       rank: 2,
-      html: html`<li class="warn">
-        Restart requests failed ${failures}× · ${runbook('ConnectSentinelRestartFailures')}
-      </li>`,
+      html: markup`<li>Restart requests failed ${failures}× · ${runbook('ConnectSentinelRestartFailures')}</li>`,
     });
   }
   return out;
@@ -433,15 +366,8 @@ function restartFindings(
 
 function card(con: ConnectorView, found: readonly Finding[]): Html {
   const ordered = [...found].sort((a, b) => a.rank - b.rank);
-  return html`<article class="card rank-${ordered[0]?.rank ?? 2}">
-    <h4>
-      <a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)}
-      <span class="meta">${con.type} · <code>${con.className}</code></span>
-    </h4>
-    <ul class="findings">
-      ${ordered.map((f) => f.html)}
-    </ul>
-  </article>`;
+  return markup`<article class="card rank-${ordered[0]?.rank ?? 2}"><h4><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)} <span class="meta">${con.type} · <code>${con.className}</code></span></h4><ul class="findings">${ordered.map((f) => f.html)}</ul></article>
+`;
 }
 
 function table(rows: readonly ConnectorView[], s: ClusterSnapshot): Html {
@@ -449,33 +375,13 @@ function table(rows: readonly ConnectorView[], s: ClusterSnapshot): Html {
   for (const l of s.kafka?.lag ?? []) lag.set(l.connector, (lag.get(l.connector) ?? 0) + l.lag);
   const dlq = new Map<string, number>();
   for (const d of s.kafka?.dlq ?? []) dlq.set(d.connector, (dlq.get(d.connector) ?? 0) + d.records);
-  const body = rows.map((con) => {
-    const l = lag.get(con.name);
-    const d = dlq.get(con.name);
-    return html`<tr>
-      <td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td>
-      <td>${con.type}</td>
-      <td>${statePill(con.state)}</td>
-      <td>${taskSummary(con)}</td>
-      <td class="num">${l ?? '—'}</td>
-      <td class="num">${d ?? '—'}</td>
-    </tr>`;
-  });
-  return html`<table class="connectors">
-    <thead>
-      <tr>
-        <th scope="col">connector</th>
-        <th scope="col">type</th>
-        <th scope="col">state</th>
-        <th scope="col">tasks</th>
-        <th scope="col">lag</th>
-        <th scope="col">DLQ</th>
-      </tr>
-    </thead>
-    <tbody>
-      ${body}
-    </tbody>
-  </table>`;
+  const body = rows.map(
+    (con) =>
+      markup`<tr><td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td><td>${con.type}</td><td>${statePill(con.state)}</td><td>${taskSummary(con)}</td><td class="num">${lag.get(con.name) ?? '—'}</td><td class="num">${dlq.get(con.name) ?? '—'}</td></tr>
+`,
+  );
+  return markup`<table class="connectors"><thead><tr><th scope="col">connector</th><th scope="col">type</th><th scope="col">state</th><th scope="col">tasks</th><th scope="col">lag</th><th scope="col">DLQ</th></tr></thead><tbody>
+${body}</tbody></table>`;
 }
 
 function taskSummary(con: ConnectorView): string {
@@ -486,7 +392,7 @@ function taskSummary(con: ConnectorView): string {
 }
 
 function statePill(state: string): Html {
-  return html`<span class="state s-${cssState(state)}">${state}</span>`;
+  return markup`<span class="state s-${cssState(state)}">${state}</span>`;
 }
 
 /** A class-name-safe form of a state (a state this version does not know is whatever the worker said). */
@@ -495,20 +401,19 @@ function cssState(state: string): string {
 }
 
 function age(since: Since | undefined, now: number): Html {
-  if (since === undefined) return html``;
+  if (since === undefined) return markup``;
   return since.atStart
-    ? html`for at least ${duration(now - since.at)}
-        <span class="muted">(already so when the sidecar started watching, ${time(since.at)})</span>`
-    : html`for ${duration(now - since.at)} <span class="muted">(since ${time(since.at)})</span>`;
+    ? markup`for at least ${duration(now - since.at)} <span class="muted">(already so when the sidecar started watching, ${time(since.at)})</span>`
+    : markup`for ${duration(now - since.at)} <span class="muted">(since ${time(since.at)})</span>`;
 }
 
 function timesFailed(n: number | undefined): Html {
-  return n !== undefined && n > 1 ? html` · failed ${n}× since the sidecar started` : html``;
+  return n !== undefined && n > 1 ? markup` · failed ${n}× since the sidecar started` : markup``;
 }
 
 /** The first line, the deepest cause, and the whole trace behind a disclosure (no script needed). */
 function trace(t: string | undefined): Html {
-  if (t === undefined || t.trim() === '') return html``;
+  if (t === undefined || t.trim() === '') return markup``;
   const lines = t.split('\n');
   const first = (lines[0] as string).trim();
   const cause = lines
@@ -519,12 +424,7 @@ function trace(t: string | undefined): Html {
     t.length > LIMITS.traceChars
       ? `${t.slice(0, LIMITS.traceChars)}\n… (cut; the whole trace is in /api/v1/status)`
       : t;
-  return html`<details class="trace">
-    <summary>
-      <code>${cut(first, 500)}</code>${cause ? html`<br /><code class="cause">${cut(cause, 500)}</code>` : ''}
-    </summary>
-    <pre>${whole}</pre>
-  </details>`;
+  return markup`<details class="trace"><summary><code>${cut(first, 500)}</code>${cause && markup`<br><code class="cause">${cut(cause, 500)}</code>`}</summary><pre>${whole}</pre></details>`;
 }
 
 function cut(s: string, n: number): string {
