@@ -366,7 +366,7 @@ function restartFindings(
 
 function card(con: ConnectorView, found: readonly Finding[]): Html {
   const ordered = [...found].sort((a, b) => a.rank - b.rank);
-  return markup`<article class="card rank-${ordered[0]?.rank ?? 2}"><h4><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)} <span class="meta">${con.type} · <code>${con.className}</code></span></h4><ul class="findings">${ordered.map((f) => f.html)}</ul></article>
+  return markup`<article class="card rank-${ordered[0]?.rank ?? 2}"><h4><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)} <span class="meta">${con.type} · tasks: ${taskSummary(con)} · <code>${con.className}</code></span></h4><ul class="findings">${ordered.map((f) => f.html)}</ul></article>
 `;
 }
 

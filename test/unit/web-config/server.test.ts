@@ -264,6 +264,21 @@ describe('basic auth over TLS', () => {
   });
 });
 
+describe('the status page', () => {
+  test("is behind basic auth like /metrics, and the web config's headers win over its own", async () => {
+    const s = await serve(
+      `basic_auth_users:\n  bob: ${BOB}\n` +
+        `http_server_config:\n  headers:\n    Content-Security-Policy: "default-src 'self'"\n`,
+    );
+    expect((await get(`${s.url}/`)).status).toBe(401);
+    const page = await get(`${s.url}/`, { auth: 'bob:builder' });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>connect-sentinel</h1>');
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
+  });
+});
+
 describe('client certificates', () => {
   test('RequireAndVerifyClientCert: no certificate or one from another CA is refused; a trusted one gets in', async () => {
     const s = await serve(
