@@ -17,7 +17,15 @@ import {
   type Since,
 } from '../state/history.js';
 import type { RestartView } from '../state/restarts.js';
-import { taskFailures, taskKey, type ClusterSnapshot } from '../state/snapshot.js';
+import type { DlqConnectorStatus } from '../state/dlq.js';
+import {
+  taskFailures,
+  taskKey,
+  type ClusterSnapshot,
+  type DlqErrorCount,
+  type DlqTopicView,
+  type SinkLagView,
+} from '../state/snapshot.js';
 import { Html, href, markup } from './html.js';
 import { DLQ_PATH, STATUS_PATH } from './paths.js';
 
@@ -46,10 +54,31 @@ export const LIMITS = { cards: 100, rows: 500, failedTasks: 10, traceChars: 32 *
 type Rank = 0 | 1 | 2;
 interface Finding {
   readonly rank: Rank;
-  readonly html: Html;
+  /** Made only for the connectors the page shows as cards: a whole cluster may be failing. */
+  readonly html: () => Html;
 }
 
 type Runbook = (alert: string) => Html;
+
+/** The Kafka source's rows grouped by connector once per section, not searched once per connector. */
+interface KafkaRows {
+  readonly lag: ReadonlyMap<string, readonly SinkLagView[]>;
+  readonly dlq: ReadonlyMap<string, readonly DlqTopicView[]>;
+  readonly dlqErrors: ReadonlyMap<string, readonly DlqErrorCount[]>;
+  readonly dlqStatus: ReadonlyMap<string, readonly DlqConnectorStatus[]>;
+}
+
+function byConnector<T extends { readonly connector: string }>(
+  rows: readonly T[] | undefined,
+): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const row of rows ?? []) {
+    const list = out.get(row.connector);
+    if (list) list.push(row);
+    else out.set(row.connector, [row]);
+  }
+  return out;
+}
 
 // Relative links, so the page works behind a proxy that serves the sidecar under a prefix.
 const statusLink = (params: Record<string, string | true>): string => href(STATUS_PATH.slice(1), params);
@@ -63,17 +92,25 @@ export function clusterSection(c: PageCluster, ctx: PageContext): string {
   }
   const runbook: Runbook = (alert) =>
     markup`<a class="runbook" href="${runbookUrl(ctx.runbookBaseUrl, alert)}">runbook</a>`;
-  const cards: { rank: Rank; name: string; html: Html }[] = [];
+  const k = s.kafka;
+  const rows: KafkaRows = {
+    lag: byConnector(k?.lag),
+    dlq: byConnector(k?.dlq),
+    dlqErrors: byConnector(k?.dlqErrors),
+    dlqStatus: byConnector(k?.dlqStatus.connectors),
+  };
+  const cards: { rank: Rank; con: ConnectorView; found: Finding[] }[] = [];
   const others: ConnectorView[] = [];
   for (const con of s.connect.connectors) {
-    const found = findings(con, s, c, ctx, runbook);
+    const found = findings(con, s, rows, c, ctx, runbook);
     const rank = found.reduce<Rank>((r, f) => (f.rank < r ? f.rank : r), 2);
     if (rank === 2) others.push(con);
-    else cards.push({ rank, name: con.name, html: card(con, found) });
+    else cards.push({ rank, con, found });
   }
-  cards.sort((a, b) => a.rank - b.rank || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // Connectors come sorted by name, and sort() is stable: by rank, then by name.
+  cards.sort((a, b) => a.rank - b.rank);
   const shown = cards.slice(0, LIMITS.cards);
-  const rows = others.slice(0, LIMITS.rows);
+  const listed = others.slice(0, LIMITS.rows);
   const more = (n: number): Html =>
     markup`<p class="more">${n} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>`;
   const nothing = markup`<p class="ok-text">Nothing: no connector or task is FAILED or UNASSIGNED, no sink is stalled, no DLQ is growing.</p>`;
@@ -81,9 +118,9 @@ export function clusterSection(c: PageCluster, ctx: PageContext): string {
 ${clusterHeader(c.name, s, ctx, runbook)}
 ${counts(s)}
 <h3>Needs attention <span class="muted">(${cards.length})</span></h3>
-${cards.length === 0 ? nothing : shown.map((x) => x.html)}${cards.length > shown.length && more(cards.length - shown.length)}
+${cards.length === 0 ? nothing : shown.map((x) => card(x.con, x.found))}${cards.length > shown.length && more(cards.length - shown.length)}
 <h3>Other connectors <span class="muted">(${others.length})</span></h3>
-${others.length === 0 ? markup`<p class="muted">None.</p>` : table(rows, s)}${others.length > rows.length && more(others.length - rows.length)}
+${others.length === 0 ? markup`<p class="muted">None.</p>` : table(listed, rows)}${others.length > listed.length && more(others.length - listed.length)}
 </section>
 `.text;
 }
@@ -157,6 +194,7 @@ function counts(s: ClusterSnapshot): Html {
 function findings(
   con: ConnectorView,
   s: ClusterSnapshot,
+  rows: KafkaRows,
   c: PageCluster,
   ctx: PageContext,
   runbook: Runbook,
@@ -171,101 +209,111 @@ function findings(
   if (instanceHere && con.state === 'FAILED') {
     out.push({
       rank: 0,
-      html: markup`<li class="bad"><b>Connector FAILED</b> ${age(h?.connectors.get(con.name), ctx.now)} on ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} · ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}</li>`,
+      html: () =>
+        markup`<li class="bad"><b>Connector FAILED</b> ${age(h?.connectors.get(con.name), ctx.now)} on ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} · ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}</li>`,
     });
   }
   for (const t of failedTasks.slice(0, LIMITS.failedTasks)) {
     out.push({
       rank: 0,
-      html: markup`<li class="bad"><b>Task ${t.id} FAILED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)} on ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} · ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}</li>`,
+      html: () =>
+        markup`<li class="bad"><b>Task ${t.id} FAILED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)} on ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} · ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}</li>`,
     });
   }
   if (failedTasks.length > LIMITS.failedTasks) {
     out.push({
       rank: 0,
-      html: markup`<li class="bad">${failedTasks.length - LIMITS.failedTasks} more FAILED tasks: <a href="${statusLink({ connector: con.name, pretty: true })}">their traces in /api/v1/status</a></li>`,
+      html: () =>
+        markup`<li class="bad">${failedTasks.length - LIMITS.failedTasks} more FAILED tasks: <a href="${statusLink({ connector: con.name, pretty: true })}">their traces in /api/v1/status</a></li>`,
     });
   }
   if (instanceHere && con.state === 'UNASSIGNED') {
     out.push({
       rank: 1,
-      html: markup`<li class="warn"><b>Connector UNASSIGNED</b> ${age(h?.connectors.get(con.name), ctx.now)}: no worker runs it · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
+      html: () =>
+        markup`<li class="warn"><b>Connector UNASSIGNED</b> ${age(h?.connectors.get(con.name), ctx.now)}: no worker runs it · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
     });
   }
   const totalTasks = con.scoped?.totalTasks ?? con.tasks.length;
   if (instanceHere && con.state === 'RUNNING' && totalTasks === 0) {
     out.push({
       rank: 1,
-      html: markup`<li class="warn"><b>RUNNING without tasks</b>: it does no work · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
+      html: () =>
+        markup`<li class="warn"><b>RUNNING without tasks</b>: it does no work · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
     });
   }
   for (const t of con.tasks) {
     if (t.state !== 'UNASSIGNED') continue;
     out.push({
       rank: 1,
-      html: markup`<li class="warn"><b>Task ${t.id} UNASSIGNED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)}: no worker runs it · ${runbook('KafkaConnectTaskUnassigned')}</li>`,
+      html: () =>
+        markup`<li class="warn"><b>Task ${t.id} UNASSIGNED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)}: no worker runs it · ${runbook('KafkaConnectTaskUnassigned')}</li>`,
     });
   }
   const eh = errorHandling(con);
   if (eh.tolerance === 'all' && eh.dlqTopic === '' && !eh.logEnable) {
     out.push({
       rank: 1,
-      html: markup`<li class="warn"><b>Drops bad records without a trace</b>: errors.tolerance=all with neither a DLQ nor errors.log.enable · ${runbook('KafkaConnectRecordsSilentlyDropped')}</li>`,
+      html: () =>
+        markup`<li class="warn"><b>Drops bad records without a trace</b>: errors.tolerance=all with neither a DLQ nor errors.log.enable · ${runbook('KafkaConnectRecordsSilentlyDropped')}</li>`,
     });
   }
-  out.push(...dlqFindings(con.name, s, h, ctx, runbook));
-  out.push(...lagFindings(con, failing, s, h, ctx, runbook));
+  if (s.kafka) {
+    out.push(...dlqFindings(con.name, rows, h, ctx, runbook));
+    out.push(...lagFindings(con, failing, s.kafka.up, rows, h, ctx, runbook));
+  }
   out.push(...restartFindings(con.name, failing, c, ctx, runbook));
   return out;
 }
 
 function dlqFindings(
   connector: string,
-  s: ClusterSnapshot,
+  rows: KafkaRows,
   h: ClusterHistory | undefined,
   ctx: PageContext,
   runbook: Runbook,
 ): Finding[] {
-  const k = s.kafka;
-  if (k === undefined) return [];
   const out: Finding[] = [];
-  for (const d of k.dlq) {
-    if (d.connector !== connector) continue;
+  const status = rows.dlqStatus.get(connector) ?? [];
+  for (const d of rows.dlq.get(connector) ?? []) {
     const g = h ? growth(h.dlqWritten.get(sinkKey(connector, d.topic)), ctx.now) : { by: 0, overMs: 0 };
     const window =
       g.overMs >= GROWTH_WINDOW_MS
         ? `the last ${duration(GROWTH_WINDOW_MS)}`
         : `the ${duration(g.overMs)} seen so far`;
-    const reasons = k.dlqErrors
-      .filter((e) => e.connector === connector && e.topic === d.topic)
-      .sort((a, b) => b.count - a.count)
-      .slice(0, LIMITS.reasons)
-      .map(
-        (e) =>
-          markup`<li>${e.stage} <code title="${e.exceptionClass}">${simpleName(e.exceptionClass)}</code> ×${e.count}</li>`,
-      );
-    const latest = k.dlqStatus.connectors.find((x) => x.connector === connector && x.topic === d.topic)
-      ?.recent[0]?.exceptionMessage;
-    const why = markup`${reasons.length > 0 && markup`<ul class="reasons">${reasons}</ul>`}${latest && markup`<div class="latest">Latest: <code>${cut(latest, 300)}</code></div>`}`;
-    const records = markup`<a href="${dlqLink({ connector, pretty: true })}">its records</a>`;
-    const figures = markup`${d.records} retained, ${d.written} ever written`;
+    const details = (): Html => {
+      const reasons = (rows.dlqErrors.get(connector) ?? [])
+        .filter((e) => e.topic === d.topic)
+        .sort((a, b) => b.count - a.count)
+        .slice(0, LIMITS.reasons)
+        .map(
+          (e) =>
+            markup`<li>${e.stage} <code title="${e.exceptionClass}">${simpleName(e.exceptionClass)}</code> ×${e.count}</li>`,
+        );
+      const latest = status.find((x) => x.topic === d.topic)?.recent[0]?.exceptionMessage;
+      return markup` · <a href="${dlqLink({ connector, pretty: true })}">its records</a>${reasons.length > 0 && markup`<ul class="reasons">${reasons}</ul>`}${latest && markup`<div class="latest">Latest: <code>${cut(latest, 300)}</code></div>`}`;
+    };
     if (g.by > 0) {
       out.push({
         rank: 1,
-        html: markup`<li class="warn"><b>DLQ growing</b>: <code>${d.topic}</code> +${g.by} records in ${window}; ${figures} · ${records} · ${runbook('KafkaConnectDlqGrowing')}${why}</li>`,
+        html: () =>
+          markup`<li class="warn"><b>DLQ growing</b>: <code>${d.topic}</code> +${g.by} records in ${window}; ${d.records} retained, ${d.written} ever written · ${runbook('KafkaConnectDlqGrowing')}${details()}</li>`,
       });
     } else {
-      const growthText =
-        g.overMs > 0 ? markup`, none in ${window}` : markup`; its growth is known from the next read`;
+      const growthText = g.overMs > 0 ? `, none in ${window}` : '; its growth is known from the next read';
       out.push({
         rank: 2,
-        html: markup`<li>DLQ <code>${d.topic}</code>: ${figures}${growthText} · ${records}${why}</li>`,
+        html: () =>
+          markup`<li>DLQ <code>${d.topic}</code>: ${d.records} retained, ${d.written} ever written${growthText}${details()}</li>`,
       });
     }
   }
-  for (const x of k.dlqStatus.connectors) {
-    if (x.connector !== connector || x.problem === null) continue;
-    out.push({ rank: 2, html: markup`<li>DLQ <code>${x.topic}</code> could not be read: ${x.problem}</li>` });
+  for (const x of status) {
+    if (x.problem === null) continue;
+    out.push({
+      rank: 2,
+      html: () => markup`<li>DLQ <code>${x.topic}</code> could not be read: ${x.problem}</li>`,
+    });
   }
   return out;
 }
@@ -273,29 +321,32 @@ function dlqFindings(
 function lagFindings(
   con: ConnectorView,
   failing: boolean,
-  s: ClusterSnapshot,
+  kafkaUp: boolean,
+  rows: KafkaRows,
   h: ClusterHistory | undefined,
   ctx: PageContext,
   runbook: Runbook,
 ): Finding[] {
   const out: Finding[] = [];
-  for (const l of s.kafka?.lag ?? []) {
-    if (l.connector !== con.name || l.lag <= 0) continue;
-    const behind = markup`<code>${l.topic}</code>: ${l.lag} records behind`;
-    const p = h && s.kafka?.up ? sinkProgress(h, con.name, l.topic, l.lag, ctx.now) : undefined;
+  for (const l of rows.lag.get(con.name) ?? []) {
+    if (l.lag <= 0) continue;
+    const behind = (): Html => markup`<code>${l.topic}</code>: ${l.lag} records behind`;
+    const p = h && kafkaUp ? sinkProgress(h, con.name, l.topic, l.lag, ctx.now) : undefined;
     // A FAILED instance is the cause already on the page: its stall is not a second problem.
     if (p?.kind === 'stalled' && !failing && con.state === 'RUNNING') {
       out.push({
         rank: 1,
-        html: markup`<li class="warn"><b>Stalled</b>: ${behind}; records keep arriving, and no commit was seen since ${time(p.flatSince)} (${duration(ctx.now - p.flatSince)}) · ${runbook('KafkaConnectSinkStalled')}</li>`,
+        html: () =>
+          markup`<li class="warn"><b>Stalled</b>: ${behind()}; records keep arriving, and no commit was seen since ${time(p.flatSince)} (${duration(ctx.now - p.flatSince)}) · ${runbook('KafkaConnectSinkStalled')}</li>`,
       });
     } else if (p?.kind === 'idle') {
       out.push({
         rank: 2,
-        html: markup`<li>Lag ${behind}; no record arrived and no commit was seen since ${time(p.flatSince)}: what is left (e.g. records that went to the DLQ), not a stall</li>`,
+        html: () =>
+          markup`<li>Lag ${behind()}; no record arrived and no commit was seen since ${time(p.flatSince)}: what is left (e.g. records that went to the DLQ), not a stall</li>`,
       });
     } else {
-      out.push({ rank: 2, html: markup`<li>Lag ${behind}</li>` });
+      out.push({ rank: 2, html: () => markup`<li>Lag ${behind()}</li>` });
     }
   }
   return out;
@@ -314,7 +365,7 @@ function restartFindings(
     return [
       {
         rank: 2,
-        html: markup`<li>Auto-restart is off for this cluster (<code>--restart.enabled</code>).</li>`,
+        html: () => markup`<li>Auto-restart is off for this cluster (<code>--restart.enabled</code>).</li>`,
       },
     ];
   }
@@ -326,7 +377,8 @@ function restartFindings(
     return [
       {
         rank: 2,
-        html: markup`<li>Auto-restart: excluded by <code>restart.include</code> / <code>restart.exclude</code>.</li>`,
+        html: () =>
+          markup`<li>Auto-restart: excluded by <code>restart.include</code> / <code>restart.exclude</code>.</li>`,
       },
     ];
   }
@@ -338,7 +390,8 @@ function restartFindings(
     return [
       {
         rank: 1,
-        html: markup`<li class="bad"><b>Restart budget exhausted</b>: ${used}; left alone until it has been healthy for <code>restart.reset-after</code>${dry} · ${runbook('ConnectSentinelRestartBudgetExhausted')}</li>`,
+        html: () =>
+          markup`<li class="bad"><b>Restart budget exhausted</b>: ${used}; left alone until it has been healthy for <code>restart.reset-after</code>${dry} · ${runbook('ConnectSentinelRestartBudgetExhausted')}</li>`,
       },
     ];
   }
@@ -351,14 +404,15 @@ function restartFindings(
         : next === undefined || next <= ctx.now
           ? markup`next attempt on the next poll`
           : markup`next attempt not before ${time(next)} (in ${duration(next - ctx.now)})`;
-    out.push({ rank: 2, html: markup`<li>Auto-restart: ${used}; ${when}${dry}</li>` });
+    out.push({ rank: 2, html: () => markup`<li>Auto-restart: ${used}; ${when}${dry}</li>` });
   } else if (attempts > 0) {
-    out.push({ rank: 2, html: markup`<li>Auto-restart: ${used}${dry}</li>` });
+    out.push({ rank: 2, html: () => markup`<li>Auto-restart: ${used}${dry}</li>` });
   }
   if (failures > 0) {
     out.push({
       rank: 2,
-      html: markup`<li>Restart requests failed ${failures}× · ${runbook('ConnectSentinelRestartFailures')}</li>`,
+      html: () =>
+        markup`<li>Restart requests failed ${failures}× · ${runbook('ConnectSentinelRestartFailures')}</li>`,
     });
   }
   return out;
@@ -366,18 +420,16 @@ function restartFindings(
 
 function card(con: ConnectorView, found: readonly Finding[]): Html {
   const ordered = [...found].sort((a, b) => a.rank - b.rank);
-  return markup`<article class="card rank-${ordered[0]?.rank ?? 2}"><h4><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)} <span class="meta">${con.type} · tasks: ${taskSummary(con)} · <code>${con.className}</code></span></h4><ul class="findings">${ordered.map((f) => f.html)}</ul></article>
+  return markup`<article class="card rank-${ordered[0]?.rank ?? 2}"><h4><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a> ${statePill(con.state)} <span class="meta">${con.type} · tasks: ${taskSummary(con)} · <code>${con.className}</code></span></h4><ul class="findings">${ordered.map((f) => f.html())}</ul></article>
 `;
 }
 
-function table(rows: readonly ConnectorView[], s: ClusterSnapshot): Html {
-  const lag = new Map<string, number>();
-  for (const l of s.kafka?.lag ?? []) lag.set(l.connector, (lag.get(l.connector) ?? 0) + l.lag);
-  const dlq = new Map<string, number>();
-  for (const d of s.kafka?.dlq ?? []) dlq.set(d.connector, (dlq.get(d.connector) ?? 0) + d.records);
-  const body = rows.map(
+function table(connectors: readonly ConnectorView[], rows: KafkaRows): Html {
+  const total = <T>(list: readonly T[] | undefined, n: (x: T) => number): number | string =>
+    list === undefined ? '—' : list.reduce((a, x) => a + n(x), 0);
+  const body = connectors.map(
     (con) =>
-      markup`<tr><td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td><td>${con.type}</td><td>${statePill(con.state)}</td><td>${taskSummary(con)}</td><td class="num">${lag.get(con.name) ?? '—'}</td><td class="num">${dlq.get(con.name) ?? '—'}</td></tr>
+      markup`<tr><td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td><td>${con.type}</td><td>${statePill(con.state)}</td><td>${taskSummary(con)}</td><td class="num">${total(rows.lag.get(con.name), (l) => l.lag)}</td><td class="num">${total(rows.dlq.get(con.name), (d) => d.records)}</td></tr>
 `,
   );
   return markup`<table class="connectors"><thead><tr><th scope="col">connector</th><th scope="col">type</th><th scope="col">state</th><th scope="col">tasks</th><th scope="col">lag</th><th scope="col">DLQ</th></tr></thead><tbody>
