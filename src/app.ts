@@ -32,7 +32,7 @@ import { WebhookNotifier } from './notify/webhook.js';
 import { ClusterPoller } from './poller/poller.js';
 import { restartClientFor } from './restarter/client.js';
 import { Restarter } from './restarter/restarter.js';
-import { recordSnapshot, type ClusterHistory } from './state/history.js';
+import { ClusterHistory } from './state/history.js';
 import type { RestartView } from './state/restarts.js';
 import type { ClusterSnapshot } from './state/snapshot.js';
 import { REVISION, VERSION } from './version.js';
@@ -59,7 +59,7 @@ class ClusterPipeline {
   private readonly restartClient: ConnectClient | undefined;
   /** The latest snapshot of the sources, what the snapshots so far tell over time, and healing's latest counters. */
   latest: ClusterSnapshot | undefined;
-  private history: ClusterHistory | undefined;
+  private readonly history = new ClusterHistory();
   restarts: RestartView | undefined;
   private readonly restartConfig: ClusterConfig['restart'];
   /** Rendered once: /readyz. */
@@ -119,14 +119,6 @@ class ClusterPipeline {
   /** Every snapshot reaches the consumers in order; renderings never overlap, and only the newest is rendered. */
   private enqueue(snapshot: ClusterSnapshot, previous: ClusterSnapshot | undefined): void {
     this.latest = snapshot;
-    try {
-      this.history = recordSnapshot(this.history, snapshot);
-    } catch (err) {
-      this.sentinel.logger.error(
-        { err, cluster: this.name },
-        'recording the poll for the status page failed',
-      );
-    }
     this.queue.push({ snapshot, previous });
     this.publishing ??= this.drain();
   }
@@ -144,15 +136,18 @@ class ClusterPipeline {
         return;
       }
       const batch = this.queue.splice(0);
-      await this.render((batch[batch.length - 1] as (typeof batch)[number]).snapshot);
+      await this.render(batch.map((b) => b.snapshot));
       for (const { snapshot } of batch) this.consume(snapshot);
     }
   }
 
-  private async render(snapshot: ClusterSnapshot): Promise<void> {
+  /** Renders the newest of `snapshots`; the status page's history sees every one of them, in order. */
+  private async render(snapshots: readonly ClusterSnapshot[]): Promise<void> {
+    const snapshot = snapshots[snapshots.length - 1] as ClusterSnapshot;
     try {
       // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
       await yieldToIo();
+      this.recordHistory(snapshots);
       await this.sentinel.refreshProcessMetrics(false);
       const cache = this.sentinel.cache;
       cache.setCluster(this.name, await this.renderer.renderAsync(snapshot, yieldToIo));
@@ -162,6 +157,17 @@ class ClusterPipeline {
     }
     await this.publishJson();
     this.rendered = true;
+  }
+
+  private recordHistory(snapshots: readonly ClusterSnapshot[]): void {
+    try {
+      for (const s of snapshots) this.history.record(s);
+    } catch (err) {
+      this.sentinel.logger.error(
+        { err, cluster: this.name },
+        'recording the poll for the status page failed',
+      );
+    }
   }
 
   /**

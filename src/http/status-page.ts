@@ -8,19 +8,11 @@
 import { errorHandling } from '../connect/error-handling.js';
 import { CONNECTOR_STATES, type ConnectorView } from '../connect/types.js';
 import { runbookUrl } from '../lib/runbook.js';
-import {
-  GROWTH_WINDOW_MS,
-  growth,
-  sinkKey,
-  sinkProgress,
-  type ClusterHistory,
-  type Since,
-} from '../state/history.js';
+import { GROWTH_WINDOW_MS, type ClusterHistory, type Since } from '../state/history.js';
 import type { RestartView } from '../state/restarts.js';
 import type { DlqConnectorStatus } from '../state/dlq.js';
 import {
   taskFailures,
-  taskKey,
   type ClusterSnapshot,
   type DlqErrorCount,
   type DlqTopicView,
@@ -210,14 +202,14 @@ function findings(
     out.push({
       rank: 0,
       html: () =>
-        markup`<li class="bad"><b>Connector FAILED</b> ${age(h?.connectors.get(con.name), ctx.now)} on ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} · ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}</li>`,
+        markup`<li class="bad"><b>Connector FAILED</b> ${age(h?.connectorSince(con.name), ctx.now)} on ${con.workerId}${timesFailed(s.failures.connectors.get(con.name))} · ${runbook('KafkaConnectConnectorFailed')}${trace(con.trace)}</li>`,
     });
   }
   for (const t of failedTasks.slice(0, LIMITS.failedTasks)) {
     out.push({
       rank: 0,
       html: () =>
-        markup`<li class="bad"><b>Task ${t.id} FAILED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)} on ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} · ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}</li>`,
+        markup`<li class="bad"><b>Task ${t.id} FAILED</b> ${age(h?.taskSince(con.name, t.id), ctx.now)} on ${t.workerId}${timesFailed(taskFailures(s.failures, con.name, t.id))} · ${runbook('KafkaConnectTaskFailed')}${trace(t.trace)}</li>`,
     });
   }
   if (failedTasks.length > LIMITS.failedTasks) {
@@ -231,7 +223,7 @@ function findings(
     out.push({
       rank: 1,
       html: () =>
-        markup`<li class="warn"><b>Connector UNASSIGNED</b> ${age(h?.connectors.get(con.name), ctx.now)}: no worker runs it · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
+        markup`<li class="warn"><b>Connector UNASSIGNED</b> ${age(h?.connectorSince(con.name), ctx.now)}: no worker runs it · ${runbook('KafkaConnectConnectorUnassigned')}</li>`,
     });
   }
   const totalTasks = con.scoped?.totalTasks ?? con.tasks.length;
@@ -247,7 +239,7 @@ function findings(
     out.push({
       rank: 1,
       html: () =>
-        markup`<li class="warn"><b>Task ${t.id} UNASSIGNED</b> ${age(h?.tasks.get(taskKey(con.name, t.id)), ctx.now)}: no worker runs it · ${runbook('KafkaConnectTaskUnassigned')}</li>`,
+        markup`<li class="warn"><b>Task ${t.id} UNASSIGNED</b> ${age(h?.taskSince(con.name, t.id), ctx.now)}: no worker runs it · ${runbook('KafkaConnectTaskUnassigned')}</li>`,
     });
   }
   const eh = errorHandling(con);
@@ -276,7 +268,7 @@ function dlqFindings(
   const out: Finding[] = [];
   const status = rows.dlqStatus.get(connector) ?? [];
   for (const d of rows.dlq.get(connector) ?? []) {
-    const g = h ? growth(h.dlqWritten.get(sinkKey(connector, d.topic)), ctx.now) : { by: 0, overMs: 0 };
+    const g = h ? h.dlqGrowth(connector, d.topic, ctx.now) : { by: 0, overMs: 0 };
     const window =
       g.overMs >= GROWTH_WINDOW_MS
         ? `the last ${duration(GROWTH_WINDOW_MS)}`
@@ -331,7 +323,7 @@ function lagFindings(
   for (const l of rows.lag.get(con.name) ?? []) {
     if (l.lag <= 0) continue;
     const behind = (): Html => markup`<code>${l.topic}</code>: ${l.lag} records behind`;
-    const p = h && kafkaUp ? sinkProgress(h, con.name, l.topic, l.lag, ctx.now) : undefined;
+    const p = h && kafkaUp ? h.sinkProgress(con.name, l.topic, l.lag, ctx.now) : undefined;
     // A FAILED instance is the cause already on the page: its stall is not a second problem.
     if (p?.kind === 'stalled' && !failing && con.state === 'RUNNING') {
       out.push({

@@ -8,7 +8,7 @@ import { PageDocument } from '../../../src/http/page-document.js';
 import { pageLinks } from '../../../src/http/paths.js';
 import { LIMITS, clusterSection, duration, type PageCluster } from '../../../src/http/status-page.js';
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from '../../../src/lib/runbook.js';
-import { recordSnapshot, type ClusterHistory } from '../../../src/state/history.js';
+import { ClusterHistory } from '../../../src/state/history.js';
 import type { RestartView } from '../../../src/state/restarts.js';
 import type { ClusterSnapshot, KafkaView } from '../../../src/state/snapshot.js';
 import { NO_DLQ_STATUS, connectorView, snapshotWith } from '../../fixtures/views.js';
@@ -52,9 +52,9 @@ function snap(at: number, connectors: ConnectorView[], kafka?: Partial<KafkaView
   };
 }
 
-function history(snapshots: readonly ClusterSnapshot[]): ClusterHistory | undefined {
-  let h: ClusterHistory | undefined;
-  for (const s of snapshots) h = recordSnapshot(h, s);
+function history(snapshots: readonly ClusterSnapshot[]): ClusterHistory {
+  const h = new ClusterHistory();
+  for (const s of snapshots) h.record(s);
   return h;
 }
 
