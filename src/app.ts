@@ -22,7 +22,7 @@ import { PageDocument } from './http/page-document.js';
 import { pageLinks } from './http/paths.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { statusJson, unpolledStatus } from './http/status.js';
-import { clusterSection, type PageCluster } from './http/status-page.js';
+import { clusterSection, clusterSectionSlices, type PageCluster } from './http/status-page.js';
 import { WebConfigRuntime } from './http/web-config.js';
 import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
 import { DEFAULT_RUNBOOK_BASE_URL } from './lib/runbook.js';
@@ -191,8 +191,15 @@ class ClusterPipeline {
         this.sentinel.logger.error({ err, cluster: this.name }, 'making the status JSON failed');
       }
       try {
-        await yieldToIo();
-        this.sentinel.page.setCluster(this.name, this.sentinel.pageSection(this.pageInput(snapshot)));
+        // The history may move on during the pauses (the next poll's publication records it): the page then
+        // shows an age one poll newer, and that publication's page follows at once.
+        const slices = this.sentinel.pageSection(this.pageInput(snapshot));
+        let r = slices.next();
+        while (!r.done) {
+          await yieldToIo();
+          r = slices.next();
+        }
+        this.sentinel.page.setCluster(this.name, r.value);
       } catch (err) {
         this.sentinel.logger.error({ err, cluster: this.name }, 'making the status page failed');
       }
@@ -321,7 +328,11 @@ export class Sentinel {
     this.status.setClusters(config.clusters.map((c) => c.name));
     for (const c of config.clusters) this.status.setCluster(c.name, unpolledStatus(c.name).head);
     this.page.setClusters(config.clusters.map((c) => c.name));
-    for (const c of this.clusters) this.page.setCluster(c.name, this.pageSection(c.pageInput(undefined)));
+    for (const c of this.clusters)
+      this.page.setCluster(
+        c.name,
+        clusterSection(c.pageInput(undefined), { now: Date.now(), runbookBaseUrl: this.runbookBaseUrl }),
+      );
     // Every cluster from the start: those without a Kafka source say so, once.
     this.dlq.setClusters(config.clusters.map((c) => c.name));
     for (const c of this.clusters) {
@@ -405,9 +416,9 @@ export class Sentinel {
     return this.stopping;
   }
 
-  /** A cluster's section of the status page, with ages counted to now. */
-  pageSection(cluster: PageCluster): string {
-    return clusterSection(cluster, { now: Date.now(), runbookBaseUrl: this.runbookBaseUrl });
+  /** A cluster's section of the status page in slices, with ages counted to now. */
+  pageSection(cluster: PageCluster): Generator<void, string> {
+    return clusterSectionSlices(cluster, { now: Date.now(), runbookBaseUrl: this.runbookBaseUrl });
   }
 
   /** Process metrics are refreshed with each publication so a scrape never renders anything. */

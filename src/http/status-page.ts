@@ -76,12 +76,29 @@ function byConnector<T extends { readonly connector: string }>(
 const statusLink = (params: Record<string, string | true>): string => href(STATUS_PATH.slice(1), params);
 const dlqLink = (params: Record<string, string | true>): string => href(DLQ_PATH.slice(1), params);
 
+/** Making a section is paused after a slice this long (ms), as the JSON documents are, so scrapes get through. */
+const SLICE_MS = 4;
+
+/** The section, whole: see clusterSectionSlices. */
 export function clusterSection(c: PageCluster, ctx: PageContext): string {
+  const slices = clusterSectionSlices(c, ctx);
+  let r = slices.next();
+  while (!r.done) r = slices.next();
+  return r.value;
+}
+
+/**
+ * The section, made in slices: the generator yields whenever a slice's time is up (a cluster of thousands of
+ * connectors takes tens of ms) and returns the HTML.
+ */
+export function* clusterSectionSlices(c: PageCluster, ctx: PageContext): Generator<void, string> {
   const s = c.snapshot;
   if (s === undefined) {
     return markup`<section class="cluster"><h2>${c.name} <span class="pill muted">not polled yet</span></h2><p>The first poll of this cluster has not finished.</p></section>
 `.text;
   }
+  let started = performance.now();
+  const due = (i: number): boolean => (i & 63) === 63 && performance.now() - started > SLICE_MS;
   const runbook: Runbook = (alert) =>
     markup`<a class="runbook" href="${runbookUrl(ctx.runbookBaseUrl, alert)}">runbook</a>`;
   const k = s.kafka;
@@ -93,15 +110,28 @@ export function clusterSection(c: PageCluster, ctx: PageContext): string {
   };
   const cards: { rank: Rank; con: ConnectorView; found: Finding[] }[] = [];
   const others: ConnectorView[] = [];
-  for (const con of s.connect.connectors) {
+  const connectors = s.connect.connectors;
+  for (let i = 0; i < connectors.length; i++) {
+    const con = connectors[i] as ConnectorView;
     const found = findings(con, s, rows, c, ctx, runbook);
     const rank = found.reduce<Rank>((r, f) => (f.rank < r ? f.rank : r), 2);
     if (rank === 2) others.push(con);
     else cards.push({ rank, con, found });
+    if (due(i)) {
+      yield;
+      started = performance.now();
+    }
   }
   // Connectors come sorted by name, and sort() is stable: by rank, then by name.
   cards.sort((a, b) => a.rank - b.rank);
-  const shown = cards.slice(0, LIMITS.cards);
+  const shown: Html[] = [];
+  for (const [i, x] of cards.slice(0, LIMITS.cards).entries()) {
+    shown.push(card(x.con, x.found));
+    if (due(i)) {
+      yield;
+      started = performance.now();
+    }
+  }
   const listed = others.slice(0, LIMITS.rows);
   const more = (n: number): Html =>
     markup`<p class="more">${n} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>`;
@@ -110,7 +140,7 @@ export function clusterSection(c: PageCluster, ctx: PageContext): string {
 ${clusterHeader(c.name, s, ctx, runbook)}
 ${counts(s)}
 <h3>Needs attention <span class="muted">(${cards.length})</span></h3>
-${cards.length === 0 ? nothing : shown.map((x) => card(x.con, x.found))}${cards.length > shown.length && more(cards.length - shown.length)}
+${cards.length === 0 ? nothing : shown}${cards.length > shown.length && more(cards.length - shown.length)}
 <h3>Other connectors <span class="muted">(${others.length})</span></h3>
 ${others.length === 0 ? markup`<p class="muted">None.</p>` : table(listed, rows)}${others.length > listed.length && more(others.length - listed.length)}
 </section>

@@ -1,12 +1,18 @@
 /** The status page from snapshots (pure): what a person on call reads first, and that nothing in it is markup. */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { ALERT_NAMES, DEFAULT_RULE_OPTIONS, runbookUrl as alertRunbookUrl } from '../../../alerts/rules.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import { PageDocument } from '../../../src/http/page-document.js';
 import { pageLinks } from '../../../src/http/paths.js';
-import { LIMITS, clusterSection, duration, type PageCluster } from '../../../src/http/status-page.js';
+import {
+  LIMITS,
+  clusterSection,
+  clusterSectionSlices,
+  duration,
+  type PageCluster,
+} from '../../../src/http/status-page.js';
 import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from '../../../src/lib/runbook.js';
 import { ClusterHistory } from '../../../src/state/history.js';
 import type { RestartView } from '../../../src/state/restarts.js';
@@ -164,6 +170,37 @@ describe('what needs attention comes first', () => {
     const html = page([snap(T0, many)]);
     expect(html.match(/<article /g)).toHaveLength(LIMITS.cards);
     expect(visible(html)).toContain('50 more not shown');
+  });
+
+  test('a large cluster is made in slices of a few ms, to the same page', () => {
+    const many = Array.from({ length: 2000 }, (_, i) =>
+      connectorView(`c-${String(i).padStart(4, '0')}`, i % 10 === 0 ? 'FAILED' : 'RUNNING', ['RUNNING'], {
+        connector: 'boom',
+      }),
+    );
+    const input: PageCluster = {
+      name: 'prod',
+      snapshot: snap(T0, many),
+      history: undefined,
+      restart: undefined,
+    };
+    const ctx = { now: T0, runbookBaseUrl: BASE };
+    // A clock that moves 1 ms each time it is read: the slices end where their time is up, not by chance.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => ++clock);
+    try {
+      const slices = clusterSectionSlices(input, ctx);
+      let pauses = 0;
+      let r = slices.next();
+      while (!r.done) {
+        pauses++;
+        r = slices.next();
+      }
+      expect(pauses).toBeGreaterThan(3);
+      expect(r.value).toBe(clusterSection(input, ctx));
+    } finally {
+      now.mockRestore();
+    }
   });
 });
 
