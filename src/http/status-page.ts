@@ -110,9 +110,11 @@ export function* clusterSectionSlices(c: PageCluster, ctx: PageContext): Generat
   };
   const cards: { rank: Rank; con: ConnectorView; found: Finding[] }[] = [];
   const others: ConnectorView[] = [];
+  const tally = new Tally();
   const connectors = s.connect.connectors;
   for (let i = 0; i < connectors.length; i++) {
     const con = connectors[i] as ConnectorView;
+    tally.add(con);
     const found = findings(con, s, rows, c, ctx, runbook);
     const rank = found.reduce<Rank>((r, f) => (f.rank < r ? f.rank : r), 2);
     if (rank === 2) others.push(con);
@@ -132,17 +134,24 @@ export function* clusterSectionSlices(c: PageCluster, ctx: PageContext): Generat
       started = performance.now();
     }
   }
-  const listed = others.slice(0, LIMITS.rows);
+  const listed: Html[] = [];
+  for (const [i, con] of others.slice(0, LIMITS.rows).entries()) {
+    listed.push(row(con, rows));
+    if (due(i)) {
+      yield;
+      started = performance.now();
+    }
+  }
   const more = (n: number): Html =>
     markup`<p class="more">${n} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>`;
   const nothing = markup`<p class="ok-text">Nothing: no connector or task is FAILED or UNASSIGNED, no sink is stalled, no DLQ is growing.</p>`;
   return markup`<section class="cluster">
 ${clusterHeader(c.name, s, ctx, runbook)}
-${counts(s)}
+${counts(tally)}
 <h3>Needs attention <span class="muted">(${cards.length})</span></h3>
 ${cards.length === 0 ? nothing : shown}${cards.length > shown.length && more(cards.length - shown.length)}
 <h3>Other connectors <span class="muted">(${others.length})</span></h3>
-${others.length === 0 ? markup`<p class="muted">None.</p>` : table(listed, rows)}${others.length > listed.length && more(others.length - listed.length)}
+${others.length === 0 ? markup`<p class="muted">None.</p>` : table(listed)}${others.length > listed.length && more(others.length - listed.length)}
 </section>
 `.text;
 }
@@ -185,21 +194,27 @@ function clusterHeader(name: string, s: ClusterSnapshot, ctx: PageContext, runbo
 ${banners}`;
 }
 
-/** Connectors and tasks by state, in Connect's order of states, then any state this version does not know. */
-function counts(s: ClusterSnapshot): Html {
-  const byConnector = new Map<string, number>();
-  const byTask = new Map<string, number>();
-  const add = (m: Map<string, number>, state: string): void => {
-    m.set(state, (m.get(state) ?? 0) + 1);
-  };
-  let tasks = 0;
-  for (const con of s.connect.connectors) {
-    add(byConnector, con.state);
-    for (const t of con.tasks) add(byTask, t.state);
-    tasks += con.tasks.length;
+/** Connectors and tasks counted by state, as the section's loop meets them. */
+class Tally {
+  readonly connectors = new Map<string, number>();
+  readonly tasks = new Map<string, number>();
+  connectorCount = 0;
+  taskCount = 0;
+
+  add(con: ConnectorView): void {
+    this.connectorCount++;
+    this.connectors.set(con.state, (this.connectors.get(con.state) ?? 0) + 1);
+    for (const t of con.tasks) this.tasks.set(t.state, (this.tasks.get(t.state) ?? 0) + 1);
+    this.taskCount += con.tasks.length;
   }
+}
+
+/** The tally as a table, in Connect's order of states, then any state this version does not know. */
+function counts(tally: Tally): Html {
   const known: readonly string[] = CONNECTOR_STATES;
-  const unknown = [...new Set([...byConnector.keys(), ...byTask.keys()])].filter((x) => !known.includes(x));
+  const unknown = [...new Set([...tally.connectors.keys(), ...tally.tasks.keys()])].filter(
+    (x) => !known.includes(x),
+  );
   const states = [...known, ...unknown.sort()];
   const row = (label: string, m: ReadonlyMap<string, number>): Html => {
     const cells = states.map((st) => {
@@ -209,7 +224,7 @@ function counts(s: ClusterSnapshot): Html {
     return markup`<tr><th scope="row">${label}</th>${cells}</tr>`;
   };
   const head = states.map((st) => markup`<th scope="col">${st}</th>`);
-  return markup`<table class="counts"><thead><tr><th></th>${head}</tr></thead><tbody>${row(`connectors (${s.connect.connectors.length})`, byConnector)}${row(`tasks (${tasks})`, byTask)}</tbody></table>`;
+  return markup`<table class="counts"><thead><tr><th></th>${head}</tr></thead><tbody>${row(`connectors (${tally.connectorCount})`, tally.connectors)}${row(`tasks (${tally.taskCount})`, tally.tasks)}</tbody></table>`;
 }
 
 /** Everything worth saying about one connector; rank 2 only, or nothing, for one that is simply fine. */
@@ -446,14 +461,14 @@ function card(con: ConnectorView, found: readonly Finding[]): Html {
 `;
 }
 
-function table(connectors: readonly ConnectorView[], rows: KafkaRows): Html {
+function row(con: ConnectorView, rows: KafkaRows): Html {
   const total = <T>(list: readonly T[] | undefined, n: (x: T) => number): number | string =>
     list === undefined ? '—' : list.reduce((a, x) => a + n(x), 0);
-  const body = connectors.map(
-    (con) =>
-      markup`<tr><td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td><td>${con.type}</td><td>${statePill(con.state)}</td><td>${taskSummary(con)}</td><td class="num">${total(rows.lag.get(con.name), (l) => l.lag)}</td><td class="num">${total(rows.dlq.get(con.name), (d) => d.records)}</td></tr>
-`,
-  );
+  return markup`<tr><td><a href="${statusLink({ connector: con.name, pretty: true })}">${con.name}</a></td><td>${con.type}</td><td>${statePill(con.state)}</td><td>${taskSummary(con)}</td><td class="num">${total(rows.lag.get(con.name), (l) => l.lag)}</td><td class="num">${total(rows.dlq.get(con.name), (d) => d.records)}</td></tr>
+`;
+}
+
+function table(body: readonly Html[]): Html {
   return markup`<table class="connectors"><thead><tr><th scope="col">connector</th><th scope="col">type</th><th scope="col">state</th><th scope="col">tasks</th><th scope="col">lag</th><th scope="col">DLQ</th></tr></thead><tbody>
 ${body}</tbody></table>`;
 }
