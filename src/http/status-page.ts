@@ -146,7 +146,9 @@ export function* clusterSectionSlices(c: PageCluster, ctx: PageContext): Generat
   }
   const more = (n: number): Html =>
     markup`<p class="more">${n} more not shown: <a href="${statusLink({ cluster: c.name, pretty: true })}">the cluster in /api/v1/status</a>.</p>`;
-  const nothing = markup`<p class="ok-text">Nothing: no connector or task is FAILED or UNASSIGNED, no sink is stalled, no DLQ is growing.</p>`;
+  const nothing = !s.connect.up
+    ? markup`<p class="muted">${connectors.length === 0 ? 'Nothing known: Connect does not answer.' : 'Nothing, as of the last good poll.'}</p>`
+    : markup`<p class="ok-text">Nothing: no connector or task is FAILED or UNASSIGNED, no sink is stalled, no DLQ is growing.</p>`;
   return markup`<section class="cluster">
 ${clusterHeader(c.name, s, ctx, runbook)}
 ${counts(tally)}

@@ -218,6 +218,14 @@ describe('the cluster as a whole', () => {
       'The Connect REST API did not answer: connect ECONNREFUSED 10.0.0.1:8083. Showing the last good poll, of 2025-06-01 12:00:00 UTC.',
     );
     expect(page([good, down])).toContain('#kafkaconnectrestunreachable"');
+    // Past stale-after nothing is shown, and nothing is claimed to be fine.
+    const empty = { ...down, connect: { ...down.connect, connectors: [] } };
+    expect(visible(page([good, empty]))).toContain(
+      'No connector shown: the last good poll is older than stale-after.',
+    );
+    expect(visible(page([good, empty]))).toContain(
+      'Needs attention (0) Nothing known: Connect does not answer.',
+    );
   });
 });
 
