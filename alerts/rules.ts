@@ -7,6 +7,7 @@
  * to one metric later cannot silently break a join, and two sidecars watching the same Connect
  * cluster never match each other's series.
  */
+import { DEFAULT_RUNBOOK_BASE_URL, runbookUrl } from '../src/lib/runbook.js';
 
 const ON_CLUSTER = 'on(job, instance, connect_cluster)';
 const ON_CONNECTOR = 'on(job, instance, connect_cluster, connector)';
@@ -76,7 +77,7 @@ export interface RuleOptions {
 
 export const DEFAULT_RULE_OPTIONS: RuleOptions = {
   jobSelector: 'job="connect-sentinel"',
-  runbookBaseUrl: 'https://github.com/connect-sentinel/connect-sentinel/blob/main',
+  runbookBaseUrl: DEFAULT_RUNBOOK_BASE_URL,
   forOverride: undefined,
   for: {},
   severity: {},
@@ -142,9 +143,7 @@ export function buildRules(options: Partial<RuleOptions> = {}): RuleGroups {
   };
 }
 
-export function runbookUrl(base: string, alert: string): string {
-  return `${base.replace(/\/+$/, '')}/docs/runbook.md#${alert.toLowerCase()}`;
-}
+export { runbookUrl };
 
 /** Go template that names where a series comes from; used in every description. */
 const WHERE = {

@@ -16,19 +16,24 @@ import { connectClientFor } from './connect/factory.js';
 import type { ConnectorView } from './connect/types.js';
 import { ExpositionCache } from './exposition/cache.js';
 import { ClusterRenderer, renderNotifications, renderRestarts } from './exposition/render.js';
-import { dlqJson } from './http/dlq.js';
+import { dlqJson, dlqNotConfigured } from './http/dlq.js';
 import { JsonDocument } from './http/json-document.js';
+import { PageDocument } from './http/page-document.js';
+import { pageLinks } from './http/paths.js';
 import { startHttpServer, type RunningServer } from './http/server.js';
 import { statusJson, unpolledStatus } from './http/status.js';
+import { clusterSection, clusterSectionSlices, type PageCluster } from './http/status-page.js';
 import { WebConfigRuntime } from './http/web-config.js';
 import { createKafkaReader, type ClusterKafkaReader } from './kafka/cluster-reader.js';
 import { createStatusFollower, type StatusFollower } from './kafka/status-follower.js';
+import { DEFAULT_RUNBOOK_BASE_URL } from './lib/runbook.js';
 import type { Logger } from './log.js';
 import { restartNotification, transitionNotifications, type FailedInstances } from './notify/events.js';
 import { WebhookNotifier } from './notify/webhook.js';
 import { ClusterPoller } from './poller/poller.js';
 import { restartClientFor } from './restarter/client.js';
 import { Restarter } from './restarter/restarter.js';
+import { ClusterHistory } from './state/history.js';
 import type { RestartView } from './state/restarts.js';
 import type { ClusterSnapshot } from './state/snapshot.js';
 import { REVISION, VERSION } from './version.js';
@@ -55,9 +60,11 @@ class ClusterPipeline {
   readonly renderer = new ClusterRenderer();
   readonly restarter: Restarter | undefined;
   private readonly restartClient: ConnectClient | undefined;
-  /** The latest snapshot of the sources, and healing's latest counters. */
+  /** The latest snapshot of the sources, what the snapshots so far tell over time, and healing's latest counters. */
   latest: ClusterSnapshot | undefined;
+  private readonly history = new ClusterHistory();
   restarts: RestartView | undefined;
+  private readonly restartConfig: ClusterConfig['restart'];
   /** Rendered once: /readyz. */
   rendered = false;
   /** Snapshots waiting to be published, and the publication running. */
@@ -77,6 +84,7 @@ class ClusterPipeline {
     private readonly options: SentinelOptions,
   ) {
     this.name = cluster.name;
+    this.restartConfig = cluster.restart;
     const log = logger.child({ cluster: cluster.name });
     this.client = connectClientFor(cluster, config);
     this.kafka = createKafkaReader(cluster, config, logger);
@@ -145,15 +153,18 @@ class ClusterPipeline {
         return;
       }
       const batch = this.queue.splice(0);
-      await this.render((batch[batch.length - 1] as (typeof batch)[number]).snapshot);
+      await this.render(batch.map((b) => b.snapshot));
       for (const { snapshot } of batch) this.consume(snapshot);
     }
   }
 
-  private async render(snapshot: ClusterSnapshot): Promise<void> {
+  /** Renders the newest of `snapshots`; the status page's history sees every one of them, in order. */
+  private async render(snapshots: readonly ClusterSnapshot[]): Promise<void> {
+    const snapshot = snapshots[snapshots.length - 1] as ClusterSnapshot;
     try {
       // In a task of its own, not the one that parsed the answer: scrapes that arrived meanwhile go first.
       await yieldToIo();
+      this.recordHistory(snapshots);
       await this.sentinel.refreshProcessMetrics(false);
       const cache = this.sentinel.cache;
       cache.setCluster(this.name, await this.renderer.renderAsync(snapshot, yieldToIo));
@@ -165,9 +176,21 @@ class ClusterPipeline {
     this.rendered = true;
   }
 
+  private recordHistory(snapshots: readonly ClusterSnapshot[]): void {
+    try {
+      for (const s of snapshots) this.history.record(s);
+    } catch (err) {
+      this.sentinel.logger.error(
+        { err, cluster: this.name },
+        'recording the poll for the status page failed',
+      );
+    }
+  }
+
   /**
-   * /api/v1/status and /api/v1/dlq for this cluster, serialized once per publication (in slices that let
-   * scrapes through). Queued, so the last update to land is the one made from the newest snapshot and counters.
+   * /api/v1/status, /api/v1/dlq and the status page for this cluster, made once per publication (the JSON in
+   * slices that let scrapes through). Queued, so the last update to land is the one made from the newest
+   * snapshot and counters.
    */
   publishJson(): Promise<void> {
     this.json = this.json.then(async () => {
@@ -184,8 +207,33 @@ class ClusterPipeline {
       } catch (err) {
         this.sentinel.logger.error({ err, cluster: this.name }, 'making the status JSON failed');
       }
+      try {
+        // The history may move on during the pauses (the next poll's publication records it): the page then
+        // shows an age one poll newer, and that publication's page follows at once.
+        const slices = this.sentinel.pageSection(this.pageInput(snapshot));
+        let r = slices.next();
+        while (!r.done) {
+          await yieldToIo();
+          r = slices.next();
+        }
+        this.sentinel.page.setCluster(this.name, r.value);
+      } catch (err) {
+        this.sentinel.logger.error({ err, cluster: this.name }, 'making the status page failed');
+      }
     });
     return this.json;
+  }
+
+  pageInput(snapshot: ClusterSnapshot | undefined): PageCluster {
+    const r = this.restartConfig;
+    return {
+      name: this.name,
+      snapshot,
+      history: this.history,
+      restart: this.restarter
+        ? { maxAttempts: r.maxAttempts, dryRun: r.dryRun, view: this.restarts }
+        : undefined,
+    };
   }
 
   /** Healing and notifications see every snapshot of a successful poll, once /metrics shows it or a newer one. */
@@ -247,6 +295,10 @@ export class Sentinel {
   /** /api/v1/status and /api/v1/dlq, made once per publication and served as shared buffers. */
   readonly status = new JsonDocument();
   readonly dlq = new JsonDocument();
+  /** The status page at `/`, one section per cluster made once per publication. */
+  readonly page: PageDocument;
+  /** Where the page's runbook links point (the shipped alerts' default). */
+  private readonly runbookBaseUrl = DEFAULT_RUNBOOK_BASE_URL;
   readonly notifier: WebhookNotifier | undefined;
   private readonly clusters: readonly ClusterPipeline[];
   private readonly registry = new Registry();
@@ -260,6 +312,12 @@ export class Sentinel {
     options: SentinelOptions = {},
   ) {
     this.web = config.web.configFile ? WebConfigRuntime.load(config.web.configFile, { logger }) : undefined;
+    this.page = new PageDocument({
+      links: pageLinks(config.web.telemetryPath),
+      // As often as new data can come, within what a person watching the page finds useful.
+      refreshSeconds: Math.min(60, Math.max(5, Math.ceil(config.poll.intervalMs / 1000))),
+      version: VERSION,
+    });
     collectDefaultMetrics({ register: this.registry });
     // prom-client also exposes gauges named *_total, which promtool rightly flags; the same counts
     // stay available per type as nodejs_active_handles / _requests / _resources.
@@ -293,11 +351,16 @@ export class Sentinel {
     this.clusters = config.clusters.map((c) => new ClusterPipeline(this, c, config, logger, options));
     this.status.setClusters(config.clusters.map((c) => c.name));
     for (const c of config.clusters) this.status.setCluster(c.name, unpolledStatus(c.name).head);
-    // Only the clusters with a Kafka source, listed (empty) from the start.
-    const withKafka = this.clusters.filter((c) => c.kafka);
-    this.dlq.setClusters(withKafka.map((c) => c.name));
-    for (const c of withKafka) {
-      const { head, items } = dlqJson(c.name, undefined);
+    this.page.setClusters(config.clusters.map((c) => c.name));
+    for (const c of this.clusters)
+      this.page.setCluster(
+        c.name,
+        clusterSection(c.pageInput(undefined), { now: Date.now(), runbookBaseUrl: this.runbookBaseUrl }),
+      );
+    // Every cluster from the start: those without a Kafka source say so, once.
+    this.dlq.setClusters(config.clusters.map((c) => c.name));
+    for (const c of this.clusters) {
+      const { head, items } = c.kafka ? dlqJson(c.name, undefined) : dlqNotConfigured(c.name);
       this.dlq.setCluster(c.name, head, items);
     }
   }
@@ -326,6 +389,7 @@ export class Sentinel {
       ready: () => this.ready,
       status: this.status,
       dlq: this.dlq,
+      page: this.page,
       logger: this.logger,
       ...(this.web ? { webConfig: this.web } : {}),
     });
@@ -375,6 +439,11 @@ export class Sentinel {
       await this.server?.close();
     })();
     return this.stopping;
+  }
+
+  /** A cluster's section of the status page in slices, with ages counted to now. */
+  pageSection(cluster: PageCluster): Generator<void, string> {
+    return clusterSectionSlices(cluster, { now: Date.now(), runbookBaseUrl: this.runbookBaseUrl });
   }
 
   /** Process metrics are refreshed with each publication so a scrape never renders anything. */

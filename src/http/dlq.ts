@@ -12,11 +12,20 @@ export function dlqJson(cluster: string, snapshot: ClusterSnapshot | undefined):
     snapshot?.connect.connectors.map((c) => [c.name, [c.state, ...c.tasks.map((t) => t.state)]]),
   );
   return {
-    head: { name: cluster, reader: status?.reader ?? { caughtUp: false, error: null, unattributed: 0 } },
+    head: {
+      name: cluster,
+      kafka: 'configured',
+      reader: status?.reader ?? { caughtUp: false, error: null, unattributed: 0 },
+    },
     items: (status?.connectors ?? []).map((c) => ({
       connector: c.connector,
       states: states.get(c.connector) ?? [],
       value: c,
     })),
   };
+}
+
+/** A cluster without `kafka.brokers`: said so, rather than left out, so an empty answer explains itself. */
+export function dlqNotConfigured(cluster: string): Required<JsonSection> {
+  return { head: { name: cluster, kafka: 'not configured', reader: null }, items: [] };
 }

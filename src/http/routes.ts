@@ -7,14 +7,13 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import type { Logger } from '../log.js';
 import type { JsonDocument } from './json-document.js';
 import { jsonRoute } from './json-route.js';
-import { landingPage } from './landing.js';
 import { metricsRoute, type MetricsSource } from './metrics-route.js';
+import type { PageDocument } from './page-document.js';
+import { pageRoute } from './page-route.js';
+import { DLQ_PATH, STATUS_PATH } from './paths.js';
 import { requestTarget } from './request-target.js';
 import { sendText } from './text.js';
 import type { WebConfigRuntime } from './web-config.js';
-
-const STATUS_PATH = '/api/v1/status';
-const DLQ_PATH = '/api/v1/dlq';
 
 export interface RouteOptions {
   /** Where /metrics is served (`--web.telemetry-path`). */
@@ -25,6 +24,8 @@ export interface RouteOptions {
   /** /api/v1/status and /api/v1/dlq, updated by the composition on each publication. */
   readonly status: JsonDocument;
   readonly dlq: JsonDocument;
+  /** The status page at `/`, updated by the composition on each publication. */
+  readonly page: PageDocument;
   readonly webConfig?: WebConfigRuntime;
   readonly logger: Logger;
 }
@@ -64,12 +65,7 @@ export function httpApp(opts: RouteOptions): Express {
     const ready = opts.ready();
     sendText(res, ready ? 200 : 503, ready ? 'ready\n' : 'first poll not finished\n');
   });
-  const landing = landingPage([opts.telemetryPath, '/healthz', '/readyz', STATUS_PATH, DLQ_PATH]);
-  app.get('/', (_req, res) => {
-    res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': landing.length })
-      .end(landing);
-  });
+  app.get('/', pageRoute(opts.page));
   app.get(STATUS_PATH, jsonRoute(opts.status));
   app.get(DLQ_PATH, jsonRoute(opts.dlq));
   app.use(text(404, 'not found\n'));

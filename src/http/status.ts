@@ -54,7 +54,7 @@ export function statusJson(s: ClusterSnapshot, restarts?: RestartView): Required
           lastSuccessAt: iso(s.kafka.lastSuccessAt),
           pollSeconds: s.kafka.durationSeconds,
         }
-      : null,
+      : 'not configured',
   };
   const items = c.connectors.map((con): JsonItem => ({
     connector: con.name,
@@ -97,6 +97,7 @@ function connectorJson(
           attempts: restarts.attempts.get(con.name) ?? 0,
           failures: restarts.failures.get(con.name) ?? 0,
           budgetExhausted: restarts.budgetExhausted.has(con.name),
+          nextAttemptAt: iso(restarts.nextAttemptAt.get(con.name)),
         }
       : null,
   };

@@ -11,6 +11,7 @@ import type { Logger } from '../log.js';
 import type { RestartEvent, RestartView } from '../state/restarts.js';
 import type { ClusterSnapshot } from '../state/snapshot.js';
 import {
+  backoffMs,
   decideRestarts,
   isIncluded,
   type Decision,
@@ -77,13 +78,19 @@ export class Restarter {
     const failures = new Map<string, number>();
     const conflicts = new Map<string, number>();
     const budgetExhausted = new Set<string>();
+    const nextAttemptAt = new Map<string, number>();
+    const config = this.opts.config;
     for (const name of this.included) {
       attempts.set(name, this.attempts.get(name) ?? 0);
       failures.set(name, this.failures.get(name) ?? 0);
       conflicts.set(name, this.conflicts.get(name) ?? 0);
-      if (this.history.get(name)?.exhausted) budgetExhausted.add(name);
+      const h = this.history.get(name);
+      if (h?.exhausted) budgetExhausted.add(name);
+      // The same due time the policy waits for (src/restarter/policy.ts), so the page never promises another.
+      else if (h?.lastAttemptAt !== undefined && h.attempts < config.maxAttempts)
+        nextAttemptAt.set(name, h.lastAttemptAt + backoffMs(h.attempts, config));
     }
-    return { attempts, failures, conflicts, budgetExhausted };
+    return { attempts, failures, conflicts, budgetExhausted, nextAttemptAt };
   }
 
   /** The restarts still being sent, if any (tests and shutdown wait on it). */

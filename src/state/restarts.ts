@@ -10,6 +10,12 @@ export interface RestartView {
   /** 409 answers to restart requests (a rebalance or a stale config): retried after the backoff. */
   readonly conflicts: ReadonlyMap<string, number>;
   readonly budgetExhausted: ReadonlySet<string>;
+  /**
+   * Epoch ms before which the next restart of a connector will not be made, for the connectors restarted in
+   * the current episode whose budget is not spent. A failing connector without an entry is restarted on the
+   * next poll (none made yet), or not at all (budget spent).
+   */
+  readonly nextAttemptAt: ReadonlyMap<string, number>;
 }
 
 /** A restart Connect accepted (or that dry-run would have made), or a budget that ran out. */

@@ -81,6 +81,7 @@ function fixtureText(): string {
         failures: new Map(),
         conflicts: new Map(),
         budgetExhausted: new Set(),
+        nextAttemptAt: new Map(),
       }),
       'restarts',
     );

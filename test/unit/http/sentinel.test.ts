@@ -81,11 +81,39 @@ describe('other endpoints', () => {
   });
 });
 
+describe('the status page and the DLQ API of a real Sentinel', () => {
+  test('the FAILED task is the first card, with its trace; the healthy ones are rows', async () => {
+    const res = await fetch(`${s.url}/`);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const page = await res.text();
+    const attention = page.slice(page.indexOf('<h3>Needs attention'), page.indexOf('<h3>Other connectors'));
+    expect(attention.match(/<h4><a [^>]*>([^<]*)<\/a>/)?.[1]).toBe('poison-sink');
+    expect(attention).toContain('<b>Task 0 FAILED</b>');
+    expect(attention).toContain('<details class="trace">');
+    expect(page.slice(page.indexOf('<h3>Other connectors'))).toContain('>file-sink</a>');
+  });
+
+  test('made once per publication: requests in between get the same bytes; without Kafka the DLQ API says so', async () => {
+    await s.sentinel.published();
+    const a = s.sentinel.page.body(true);
+    const b = s.sentinel.page.body(true);
+    a.parts.forEach((p, i) => expect(p).toBe(b.parts[i]));
+    await s.sentinel.pollNow();
+    expect(s.sentinel.page.body(true).parts[1]).not.toBe(a.parts[1]);
+    const dlq = await (await fetch(`${s.url}/api/v1/dlq`)).json();
+    expect(dlq).toEqual({
+      clusters: [{ name: 'default', kafka: 'not configured', reader: null, connectors: [] }],
+    });
+  });
+});
+
 test('a gzip scrape that comes while the new body is being compressed waits for its gzip, never an older body', async () => {
   const { ExpositionCache } = await import('../../../src/exposition/cache.js');
   const { renderCluster } = await import('../../../src/exposition/render.js');
   const { startHttpServer } = await import('../../../src/http/server.js');
   const { JsonDocument } = await import('../../../src/http/json-document.js');
+  const { PageDocument } = await import('../../../src/http/page-document.js');
+  const { pageLinks } = await import('../../../src/http/paths.js');
   const { silentLogger } = await import('../../../src/log.js');
   const { connectorView, snapshotWith } = await import('../../fixtures/views.js');
   const { get } = await import('node:http');
@@ -99,6 +127,7 @@ test('a gzip scrape that comes while the new body is being compressed waits for 
     ready: () => true,
     status: new JsonDocument(),
     dlq: new JsonDocument(),
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     logger: silentLogger(),
   });
   try {

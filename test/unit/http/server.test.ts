@@ -5,6 +5,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { acceptsGzip } from '../../../src/http/accept-encoding.js';
 import { JsonDocument } from '../../../src/http/json-document.js';
+import { PageDocument } from '../../../src/http/page-document.js';
+import { pageLinks } from '../../../src/http/paths.js';
 import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
 import { createLogger, silentLogger } from '../../../src/log.js';
 
@@ -83,6 +85,7 @@ beforeAll(async () => {
     ready: () => ready,
     status,
     dlq,
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     logger: createLogger('debug', 'json', sink),
   });
 });
@@ -112,10 +115,10 @@ describe('paths', () => {
       'application/json; charset=utf-8',
       '{"clusters":[{"name":"prod","connectors":[]}]}',
     ]);
-    const [status, type, landing] = await got('/');
+    const [status, type, page] = await got('/');
     expect([status, type]).toEqual([200, 'text/html; charset=utf-8']);
     for (const href of ['metrics', 'healthz', 'readyz', 'api/v1/status', 'api/v1/dlq']) {
-      expect(landing).toContain(`href="${href}"`);
+      expect(page).toContain(`href="${href}"`);
     }
     expect(await got('/nope')).toEqual([404, 'text/plain', 'not found\n']);
   });
@@ -232,6 +235,7 @@ describe('listening', () => {
       ready: () => true,
       status: new JsonDocument(),
       dlq: new JsonDocument(),
+      page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
       logger: silentLogger(),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -247,6 +251,7 @@ describe('listening', () => {
       ready: () => true,
       status: new JsonDocument(),
       dlq: new JsonDocument(),
+      page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
       logger: silentLogger(),
     });
     try {
@@ -256,5 +261,31 @@ describe('listening', () => {
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('the status page', () => {
+  test('reloads itself unless ?refresh=off; another parameter is a 400 naming it', async () => {
+    const on = await raw(server.port, 'GET', '/');
+    expect(on.body.toString()).toContain('<meta http-equiv="refresh" content="15">');
+    expect(on.headers['content-length']).toBe(String(on.body.length));
+    const off = await raw(server.port, 'GET', '/?refresh=off');
+    expect(off.status).toBe(200);
+    expect(off.body.toString()).not.toContain('http-equiv="refresh"');
+    expect((await raw(server.port, 'GET', '/?refresh=on')).body.toString()).toContain('http-equiv="refresh"');
+    expect(
+      await raw(server.port, 'GET', '/?cluster=prod').then((r) => [r.status, r.body.toString()]),
+    ).toEqual([400, 'unknown query parameter "cluster" (known: refresh)\n']);
+    expect((await raw(server.port, 'GET', '/?refresh=sometimes')).status).toBe(400);
+  });
+
+  test('no script may run on it, it is not cached, and links leak no address', async () => {
+    const r = await raw(server.port, 'GET', '/');
+    expect(r.headers['content-security-policy']).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    );
+    expect(r.headers['x-content-type-options']).toBe('nosniff');
+    expect(r.headers['cache-control']).toBe('no-store');
+    expect(r.headers['referrer-policy']).toBe('no-referrer');
   });
 });

@@ -9,6 +9,8 @@ import { afterEach, expect, test, vi } from 'vitest';
 import { statusJson } from '../../../src/http/status.js';
 import { JsonDocument } from '../../../src/http/json-document.js';
 import { parseJsonQuery } from '../../../src/http/json-query.js';
+import { PageDocument } from '../../../src/http/page-document.js';
+import { pageLinks } from '../../../src/http/paths.js';
 import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
 import { silentLogger } from '../../../src/log.js';
 import { connectorView, snapshotWith } from '../../fixtures/views.js';
@@ -47,6 +49,7 @@ test(`${CLIENTS} clients that do not read a large status body share its buffers`
     ready: () => true,
     status,
     dlq: new JsonDocument(),
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     logger: silentLogger(),
   });
 

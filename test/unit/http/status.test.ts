@@ -53,11 +53,12 @@ const restarts: RestartView = {
   failures: new Map([['orders-sink', 1]]),
   conflicts: new Map(),
   budgetExhausted: new Set(['orders-sink']),
+  nextAttemptAt: new Map(),
 };
 
-/** What the JSON.stringify of the former per-request statusJson gave for [rich, not yet polled]. */
+/** What the JSON.stringify of the former per-request statusJson gave for [rich, not yet polled], plus nextAttemptAt. */
 const BEFORE =
-  '{"clusters":[{"name":"prod","polled":true,"takenAt":"2025-01-02T03:04:05.000Z","connect":{"up":true,"error":null,"stale":false,"lastSuccessAt":"2025-01-02T03:04:05.000Z","pollSeconds":0.25,"requests":1,"expanded":true,"version":"3.9.1","kafkaClusterId":"K1"},"kafka":{"up":false,"error":"timeout","lastSuccessAt":null,"pollSeconds":0.5},"connectors":[{"name":"orders-sink","type":"sink","class":"X","state":"RUNNING","workerId":"w1","trace":null,"failures":0,"errorHandling":{"tolerance":"all","logEnable":false,"dlqTopic":"dlq-orders","dlqContextHeaders":false},"tasks":[{"id":0,"state":"RUNNING","workerId":"w1","trace":null,"failures":0},{"id":1,"state":"FAILED","workerId":"w1","trace":"boom 1","failures":3}],"dlq":[{"topic":"dlq-orders","records":7,"written":9}],"lag":[{"topic":"orders","lag":12,"committed":100},{"topic":"orders-eu","lag":0,"committed":5}],"restart":{"attempts":2,"failures":1,"budgetExhausted":true}},{"name":"audit-source","type":"sink","class":"X","state":"PAUSED","workerId":"w1","trace":null,"failures":2,"errorHandling":{"tolerance":"none","logEnable":false,"dlqTopic":"","dlqContextHeaders":false},"tasks":[{"id":0,"state":"PAUSED","workerId":"w1","trace":null,"failures":0}],"dlq":[],"lag":[],"restart":{"attempts":0,"failures":0,"budgetExhausted":false}}]},{"name":"staging","polled":false}]}';
+  '{"clusters":[{"name":"prod","polled":true,"takenAt":"2025-01-02T03:04:05.000Z","connect":{"up":true,"error":null,"stale":false,"lastSuccessAt":"2025-01-02T03:04:05.000Z","pollSeconds":0.25,"requests":1,"expanded":true,"version":"3.9.1","kafkaClusterId":"K1"},"kafka":{"up":false,"error":"timeout","lastSuccessAt":null,"pollSeconds":0.5},"connectors":[{"name":"orders-sink","type":"sink","class":"X","state":"RUNNING","workerId":"w1","trace":null,"failures":0,"errorHandling":{"tolerance":"all","logEnable":false,"dlqTopic":"dlq-orders","dlqContextHeaders":false},"tasks":[{"id":0,"state":"RUNNING","workerId":"w1","trace":null,"failures":0},{"id":1,"state":"FAILED","workerId":"w1","trace":"boom 1","failures":3}],"dlq":[{"topic":"dlq-orders","records":7,"written":9}],"lag":[{"topic":"orders","lag":12,"committed":100},{"topic":"orders-eu","lag":0,"committed":5}],"restart":{"attempts":2,"failures":1,"budgetExhausted":true,"nextAttemptAt":null}},{"name":"audit-source","type":"sink","class":"X","state":"PAUSED","workerId":"w1","trace":null,"failures":2,"errorHandling":{"tolerance":"none","logEnable":false,"dlqTopic":"","dlqContextHeaders":false},"tasks":[{"id":0,"state":"PAUSED","workerId":"w1","trace":null,"failures":0}],"dlq":[],"lag":[],"restart":{"attempts":0,"failures":0,"budgetExhausted":false,"nextAttemptAt":null}}]},{"name":"staging","polled":false}]}';
 
 function document(restarts: RestartView | undefined): JsonDocument {
   const doc = new JsonDocument();
@@ -94,4 +95,24 @@ test("items carry the connector's and its tasks' states for ?state=", () => {
     clusters: { connectors?: { name: string }[] }[];
   };
   expect(failed.clusters.map((c) => c.connectors?.map((x) => x.name))).toEqual([['orders-sink'], undefined]);
+});
+
+test('the next restart attempt is an ISO time; a cluster without Kafka says "not configured"', () => {
+  const waiting: RestartView = {
+    ...restarts,
+    budgetExhausted: new Set(),
+    nextAttemptAt: new Map([['orders-sink', Date.UTC(2025, 0, 2, 3, 10)]]),
+  };
+  const withoutKafka: ClusterSnapshot = {
+    cluster: rich.cluster,
+    takenAt: rich.takenAt,
+    connect: rich.connect,
+    failures: rich.failures,
+  };
+  const { head, items } = statusJson(withoutKafka, waiting);
+  expect(head.kafka).toBe('not configured');
+  expect(items.map((i) => (i.value as { restart: unknown }).restart)).toEqual([
+    { attempts: 2, failures: 1, budgetExhausted: false, nextAttemptAt: '2025-01-02T03:10:00.000Z' },
+    { attempts: 0, failures: 0, budgetExhausted: false, nextAttemptAt: null },
+  ]);
 });

@@ -74,6 +74,7 @@ async function setup(handler: FakeHandler, config: Partial<RestartConfig> = {}) 
         failures: v.failures.get('a'),
         conflicts: v.conflicts.get('a'),
         exhausted: v.budgetExhausted.has('a'),
+        nextAttemptAt: v.nextAttemptAt.get('a'),
       };
     },
   };
@@ -207,6 +208,27 @@ describe('Restarter against a fake Connect worker', () => {
     t.advance(MIN);
     const healthy = await t.poll(snap([conn('a', 'RUNNING', ['RUNNING', 'RUNNING'])]));
     expect([healthy.attempts, healthy.exhausted]).toEqual([3, false]);
+  });
+
+  test('the view says when the next restart may be made: the backoff after each attempt, none once spent', async () => {
+    const t = await setup((_req, res) => json(res, 202, {}));
+    const start = 1_000_000;
+    // Failing, nothing tried yet: no due time (the next poll restarts it).
+    const before = await t.poll(snap([conn('a', 'RUNNING', ['RUNNING', 'RUNNING'])]));
+    expect(before.nextAttemptAt).toBeUndefined();
+    // Attempt 1 now: the next is (1² + 1) × 1 min later; attempt 2 two minutes on: (2² + 2) × 1 min after it.
+    expect((await t.poll(failedTask)).nextAttemptAt).toBe(start + 2 * MIN);
+    t.advance(MIN);
+    expect((await t.poll(failedTask)).nextAttemptAt).toBe(start + 2 * MIN);
+    t.advance(MIN);
+    expect((await t.poll(failedTask)).nextAttemptAt).toBe(start + 2 * MIN + 6 * MIN);
+    t.advance(6 * MIN);
+    // Attempt 3 of 3: the budget is spent, so no next attempt, before and after it is declared exhausted.
+    const third = await t.poll(failedTask);
+    expect([third.attempts, third.nextAttemptAt]).toEqual([3, undefined]);
+    t.advance(12 * MIN);
+    const spent = await t.poll(failedTask);
+    expect([spent.exhausted, spent.nextAttemptAt]).toEqual([true, undefined]);
   });
 
   test('dry-run: decides, logs and counts, sends nothing', async () => {

@@ -19,6 +19,8 @@ import { Sentinel } from '../../../src/app.js';
 import { parseArgs } from '../../../src/config/load.js';
 import type { FailureLimit } from '../../../src/http/failure-limiter.js';
 import { JsonDocument } from '../../../src/http/json-document.js';
+import { PageDocument } from '../../../src/http/page-document.js';
+import { pageLinks } from '../../../src/http/paths.js';
 import { startHttpServer, type RunningServer } from '../../../src/http/server.js';
 import { WebConfigError } from '../../../src/http/web-config-error.js';
 import { WebConfigRuntime } from '../../../src/http/web-config.js';
@@ -93,6 +95,7 @@ async function serve(webConfig: string, failureLimit?: FailureLimit): Promise<Se
     ready: () => true,
     status: new JsonDocument(),
     dlq: new JsonDocument(),
+    page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
     webConfig: web,
     logger,
   });
@@ -258,6 +261,21 @@ describe('basic auth over TLS', () => {
     expect(await statuses(s.url, ['/metrics'], 'bob:wrong')).toEqual([429]);
     // /healthz and a remembered success are not affected.
     expect(await statuses(s.url, ['/healthz', '/metrics'], 'bob:builder')).toEqual([200, 200]);
+  });
+});
+
+describe('the status page', () => {
+  test("is behind basic auth like /metrics, and the web config's headers win over its own", async () => {
+    const s = await serve(
+      `basic_auth_users:\n  bob: ${BOB}\n` +
+        `http_server_config:\n  headers:\n    Content-Security-Policy: "default-src 'self'"\n`,
+    );
+    expect((await get(`${s.url}/`)).status).toBe(401);
+    const page = await get(`${s.url}/`, { auth: 'bob:builder' });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<h1>connect-sentinel</h1>');
+    expect(page.headers['content-security-policy']).toBe("default-src 'self'");
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
   });
 });
 
