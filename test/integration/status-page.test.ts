@@ -212,7 +212,8 @@ describe('the status page in Chromium', () => {
       const page = await anonymous.newPage();
       // Asked for credentials it does not have, Chromium gives up on the page: nothing of it is shown.
       await expect(page.goto(`${sentinel.url}/`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
-      expect(await page.content()).not.toContain(poison.name);
+      // Chromium is still moving to its own error page: read the document once it has settled there.
+      expect(await settledContent(page)).not.toContain(poison.name);
       expect((await fetch(`${sentinel.url}/`)).status).toBe(401);
     } finally {
       await anonymous.close();
@@ -228,3 +229,19 @@ describe('the status page in Chromium', () => {
     }
   });
 });
+
+/** The page's HTML once no navigation is under way (content() throws while one is), within 10 s. */
+async function settledContent(page: {
+  content(): Promise<string>;
+  waitForLoadState(state: 'load'): Promise<void>;
+}): Promise<string> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await page.waitForLoadState('load');
+    try {
+      return await page.content();
+    } catch (err) {
+      if (Date.now() > deadline || !/navigating/.test(String(err))) throw err;
+    }
+  }
+}
