@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: every bench in sequence, each printing its figures and its ratio to a baseline measured
- * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint).
+ * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, cardinality).
  */
 import os from 'node:os';
+import { benchCardinality } from './cardinality.js';
 import { benchFootprint } from './footprint.js';
 import { benchPollRequests } from './poll-requests.js';
 import { benchRender } from './render.js';
@@ -13,6 +14,7 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   scrape: benchScrapeLatency,
   render: benchRender,
   footprint: benchFootprint,
+  cardinality: benchCardinality,
 };
 
 async function main(): Promise<void> {

@@ -47,7 +47,7 @@ class ClusterPipeline {
   readonly client: ConnectClient;
   readonly kafka: ClusterKafkaReader | undefined;
   readonly poller: ClusterPoller;
-  readonly renderer = new ClusterRenderer();
+  readonly renderer: ClusterRenderer;
   readonly restarter: Restarter | undefined;
   private readonly restartClient: ConnectClient | undefined;
   /** The latest snapshot of the sources, and healing's latest counters. */
@@ -70,6 +70,7 @@ class ClusterPipeline {
     private readonly options: SentinelOptions,
   ) {
     this.name = cluster.name;
+    this.renderer = new ClusterRenderer(config.exposition);
     const log = logger.child({ cluster: cluster.name });
     this.client = connectClientFor(cluster, config);
     this.kafka = createKafkaReader(cluster, config, logger);

@@ -1,10 +1,18 @@
 /** What a child process reports about itself: memory and event-loop delay since the last reset. */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export interface ProcessFigures {
   readonly rssBytes: number;
   readonly maxRssBytes: number;
   readonly heapUsedBytes: number;
+  /**
+   * The kernel's high-water mark of the process's RSS (VmHWM) over its whole life, first poll included,
+   * which the 100 ms samples of `maxRssBytes` can miss; NaN where /proc is not there.
+   */
+  readonly peakRssBytes: number;
+  /** Bytes of ArrayBuffers (Buffers: the exposition, the sockets') outside the JS heap. */
+  readonly arrayBuffersBytes: number;
   /** Event-loop delay in ms (perf_hooks histogram, 5 ms resolution). */
   readonly delay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
 }
@@ -35,6 +43,8 @@ export class ProcessProbe {
       rssBytes: m.rss,
       maxRssBytes: this.maxRss,
       heapUsedBytes: m.heapUsed,
+      peakRssBytes: highWaterMark(),
+      arrayBuffersBytes: m.arrayBuffers,
       delay: {
         p50: ms(this.hist.percentile(50)),
         p99: ms(this.hist.percentile(99)),
@@ -42,5 +52,14 @@ export class ProcessProbe {
         mean: ms(this.hist.mean),
       },
     };
+  }
+}
+
+function highWaterMark(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) * 1024;
+  } catch {
+    return NaN;
   }
 }

@@ -173,6 +173,7 @@ function build(
       payloadLimit: g.get('dlq.payloadLimit'),
     },
     log: { level: g.get('log.level'), format: g.get('log.format') },
+    exposition: { stateSets: g.get('exposition.stateSets') },
   };
 }
 

@@ -236,6 +236,12 @@ export const GLOBAL_SETTINGS = {
     flag: 'web.config.file',
     help: 'exporter-toolkit web config (TLS, basic auth with bcrypt hashes).',
   },
+  'exposition.stateSets': {
+    kind: bool(),
+    flag: 'exposition.state-sets',
+    default: false,
+    help: 'Publish connector and task states as full StateSets (a series per possible state, 0 or 1) instead of one series for the current state; 3-4x the series. See docs/metrics.md.',
+  },
   'restart.enabled': {
     kind: bool(),
     flag: 'restart.enabled',
@@ -499,4 +505,5 @@ export interface Config {
     readonly payloadLimit: GlobalType<'dlq.payloadLimit'>;
   };
   readonly log: { readonly level: GlobalType<'log.level'>; readonly format: GlobalType<'log.format'> };
+  readonly exposition: { readonly stateSets: GlobalType<'exposition.stateSets'> };
 }

@@ -100,20 +100,48 @@ function keyOf(i: ConnectorInputs): string {
   return JSON.stringify(i);
 }
 
-function renderConnector(cl: string, c: ConnectorInputs): ConnectorLines {
+/**
+ * How states are published. `current` (the default): one series per connector and per task, for the state it
+ * is in, with value 1. `stateSets`: a series per possible state, 1 for the current one and 0 for the others.
+ * Both give `…{state="X"} == 1` for the same things, which is what the shipped rules and dashboards read.
+ */
+export interface RenderOptions {
+  readonly stateSets: boolean;
+}
+
+const CURRENT_STATE_ONLY: RenderOptions = { stateSets: false };
+
+/**
+ * The state lines of one connector or task: in StateSet mode every known state (a state this version does
+ * not know, from a newer worker, is added as reported rather than hidden); otherwise only the current one.
+ */
+function stateLines(
+  known: readonly string[],
+  state: string,
+  stateSets: boolean,
+  line: (state: string, value: number) => string,
+): string {
+  if (!stateSets) return line(esc(state), 1);
+  let out = '';
+  let seen = false;
+  for (const s of known) {
+    const on = s === state;
+    seen ||= on;
+    out += line(s, on ? 1 : 0);
+  }
+  return seen ? out : out + line(esc(state), 1);
+}
+
+function renderConnector(cl: string, c: ConnectorInputs, o: RenderOptions): ConnectorLines {
   const cn = esc(c.name);
   let taskState = '';
   let taskInfo = '';
   let taskFailureLines = '';
   for (const t of c.tasks) {
     const id = String(t.id);
-    let known = false;
-    for (const state of TASK_STATES) {
-      const on = t.state === state;
-      known ||= on;
-      taskState += SAMPLE.kafka_connect_task_state(cl, [cn, id, state], on ? 1 : 0);
-    }
-    if (!known) taskState += SAMPLE.kafka_connect_task_state(cl, [cn, id, esc(t.state)], 1);
+    taskState += stateLines(TASK_STATES, t.state, o.stateSets, (state, v) =>
+      SAMPLE.kafka_connect_task_state(cl, [cn, id, state], v),
+    );
     taskInfo += SAMPLE.kafka_connect_task_info(cl, [cn, id, esc(t.workerId)], 1);
     taskFailureLines += SAMPLE.kafka_connect_task_failures_total(cl, [cn, id], t.failures);
   }
@@ -135,15 +163,9 @@ function renderConnector(cl: string, c: ConnectorInputs): ConnectorLines {
     [cn, c.type, esc(c.className), esc(c.workerId)],
     1,
   );
-  let known = false;
-  for (const state of CONNECTOR_STATES) {
-    const on = c.state === state;
-    known ||= on;
-    out.kafka_connect_connector_state += SAMPLE.kafka_connect_connector_state(cl, [cn, state], on ? 1 : 0);
-  }
-  // A state this version does not know (a newer worker) is shown as reported rather than hidden.
-  if (!known)
-    out.kafka_connect_connector_state += SAMPLE.kafka_connect_connector_state(cl, [cn, esc(c.state)], 1);
+  out.kafka_connect_connector_state = stateLines(CONNECTOR_STATES, c.state, o.stateSets, (state, v) =>
+    SAMPLE.kafka_connect_connector_state(cl, [cn, state], v),
+  );
   out.kafka_connect_connector_tasks = SAMPLE.kafka_connect_connector_tasks(cl, [cn], c.totalTasks);
   out.kafka_connect_connector_failures_total = SAMPLE.kafka_connect_connector_failures_total(
     cl,
@@ -205,6 +227,7 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
  * polls is about one copy of the exposition text.
  */
 export class ClusterRenderer {
+  private readonly options: RenderOptions;
   private label = '';
   private memo = new Map<string, MemoEntry>();
   private blocks = new Map<string, Block>();
@@ -212,6 +235,10 @@ export class ClusterRenderer {
   rendered = 0;
   /** Blocks whose buffers were built anew by the latest call. */
   rebuilt = 0;
+
+  constructor(options: RenderOptions = CURRENT_STATE_ONLY) {
+    this.options = options;
+  }
 
   render(s: ClusterSnapshot): Fragments {
     const steps = this.steps(s);
@@ -282,7 +309,7 @@ export class ClusterRenderer {
         memo.set(c.name, old);
         entries.push(old);
       } else {
-        entries.push({ key, text: renderConnector(cl, inputs) });
+        entries.push({ key, text: renderConnector(cl, inputs, this.options) });
         changed = true;
         this.rendered++;
       }
@@ -345,8 +372,8 @@ function buildBlock(
 }
 
 /** A one-off rendering of a snapshot (no memo). */
-export function renderCluster(s: ClusterSnapshot): Fragments {
-  return new ClusterRenderer().render(s);
+export function renderCluster(s: ClusterSnapshot, options: RenderOptions = CURRENT_STATE_ONLY): Fragments {
+  return new ClusterRenderer(options).render(s);
 }
 
 /** Everything that is not per connector: health, version and the Kafka-derived series. */

@@ -1,0 +1,246 @@
+/**
+ * Bench 5 (issue 19): what the sidecar costs the Prometheus that scrapes it, and itself, in the default
+ * exposition (one series per connector and per task for its current state) and with full StateSets
+ * (`--exposition.state-sets`). Per size and mode: series on /metrics, plain and gzip bytes per scrape, the
+ * rendering of a first poll and of a poll where 1 % of the connectors changed, and the sidecar's peak RSS
+ * over its whole life while it polls a simulator whose connectors and tasks change state every poll and is
+ * scraped (gzip) every second. Every sidecar runs in a fresh process, so its peak is its own.
+ */
+import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { ExpositionCache } from '../src/exposition/cache.js';
+import { ClusterRenderer } from '../src/exposition/render.js';
+import type { ClusterSnapshot } from '../src/state/snapshot.js';
+import { REVISION, VERSION } from '../src/version.js';
+import { spawnChild, type Child } from './lib/child.js';
+import { fleetSnapshot } from './lib/fleet.js';
+import type { ProcessFigures } from './lib/probe.js';
+import { mb, median, ms, nowMs, table } from './lib/stats.js';
+
+const SIZES = [500, 2_000, 5_000];
+const TASKS = 8;
+const MODES = [
+  { name: 'default', stateSets: false },
+  { name: 'state-sets', stateSets: true },
+] as const;
+const POLL_MS = 3_000;
+const WINDOW_MS = 30_000;
+const SCRAPE_EVERY_MS = 1_000;
+/** Tasks moved to another state before each poll (and one connector in eight of theirs). */
+const CHURN_PER_POLL = 0.01;
+const RENDER_ROUNDS = 5;
+/** Issue 19's targets for the default mode: peak RSS by number of connectors (× 8 tasks). */
+const RSS_TARGET_MB: Record<number, number> = { 2_000: 100, 5_000: 150 };
+
+export interface CardinalityFigures {
+  readonly n: number;
+  readonly mode: (typeof MODES)[number]['name'];
+  readonly series: number;
+  /** Series of the state and identity families, per task and per connector. */
+  readonly perTask: number;
+  readonly perConnector: number;
+  readonly plainBytes: number;
+  readonly gzipBytes: number;
+  readonly firstRenderMs: number;
+  readonly changedRenderMs: number;
+  readonly pollMs: number;
+  readonly process: ProcessFigures;
+}
+
+interface Get {
+  readonly body: Buffer;
+  readonly encoding: string | undefined;
+}
+
+function get(url: string, agent: http.Agent, gzip: boolean): Promise<Get> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { agent, headers: gzip ? { 'accept-encoding': 'gzip' } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ body: Buffer.concat(chunks), encoding: res.headers['content-encoding'] }),
+        );
+        res.on('error', reject);
+      })
+      .on('error', reject);
+  });
+}
+
+/** Sample lines per metric name. */
+function countSeries(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const end = line.search(/[{ ]/);
+    const name = line.slice(0, end);
+    out.set(name, (out.get(name) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** The snapshot with every 100th connector (offset by `round`) and one of its tasks in another state. */
+function withChanges(s: ClusterSnapshot, round: number): ClusterSnapshot {
+  const connectors = s.connect.connectors.map((c, i) =>
+    i % 100 === round % 100
+      ? {
+          ...c,
+          state: c.state === 'PAUSED' ? 'RUNNING' : 'PAUSED',
+          tasks: c.tasks.map((t, id) => (id === 0 ? { ...t, state: 'UNASSIGNED' } : t)),
+        }
+      : c,
+  );
+  return { ...s, connect: { ...s.connect, connectors } };
+}
+
+/** In this process: snapshot → the bytes a scrape writes, for a first poll and for a poll with 1 % changed. */
+function renderTimes(n: number, stateSets: boolean): { first: number; changed: number } {
+  const snapshot = fleetSnapshot(n, TASKS);
+  const first: number[] = [];
+  const changed: number[] = [];
+  for (let r = 0; r < RENDER_ROUNDS; r++) {
+    const renderer = new ClusterRenderer({ stateSets });
+    const cache = new ExpositionCache({ version: VERSION, revision: REVISION });
+    let t = nowMs();
+    cache.setCluster(snapshot.cluster, renderer.render(snapshot));
+    first.push(nowMs() - t);
+    const next = withChanges(snapshot, r);
+    t = nowMs();
+    cache.setCluster(next.cluster, renderer.render(next));
+    changed.push(nowMs() - t);
+  }
+  // The first round warms the JIT up.
+  return { first: median(first.slice(1)), changed: median(changed.slice(1)) };
+}
+
+async function measure(sim: Child, n: number, mode: (typeof MODES)[number]): Promise<CardinalityFigures> {
+  const s = await spawnChild('./sentinel-process.ts');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  try {
+    const simUrl = await sim.call<string>('start', {
+      connectors: n,
+      tasksPerConnector: TASKS,
+      cacheBodies: false,
+    });
+    const { url } = await s.call<{ url: string }>(
+      'start',
+      simUrl,
+      { intervalMs: POLL_MS, timeoutMs: 30_000 },
+      { stateSets: mode.stateSets },
+    );
+    await s.call('reset');
+    const churn = Math.max(1, Math.round(n * TASKS * CHURN_PER_POLL));
+    const until = Date.now() + WINDOW_MS;
+    let round = 0;
+    let nextChurn = Date.now();
+    let gzipBytes = 0;
+    while (Date.now() < until) {
+      const next = Date.now() + SCRAPE_EVERY_MS;
+      if (Date.now() >= nextChurn) {
+        await sim.call('churn', churn, round++);
+        nextChurn += POLL_MS;
+      }
+      const g = await get(`${url}/metrics`, agent, true);
+      if (g.encoding !== 'gzip') throw new Error(`a gzip scrape came back ${g.encoding ?? 'plain'}`);
+      gzipBytes = g.body.length;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    }
+    const g = await get(`${url}/metrics`, agent, true);
+    const plain = await get(`${url}/metrics`, agent, false);
+    const stats = await s.call<ProcessFigures & { pollMs: number[] }>('stats');
+    await s.call('stop');
+    // The two last scrapes may straddle a poll; the gzip one is checked to be a whole body of its own.
+    gunzipSync(g.body);
+    const counts = countSeries(plain.body.toString('utf8'));
+    const c = (name: string): number => counts.get(name) ?? 0;
+    const tasks = c('kafka_connect_task_info');
+    const connectors = c('kafka_connect_connector_info');
+    const render = renderTimes(n, mode.stateSets);
+    return {
+      n,
+      mode: mode.name,
+      series: [...counts.values()].reduce((a, b) => a + b, 0),
+      perTask: (c('kafka_connect_task_state') + c('kafka_connect_task_info')) / tasks,
+      perConnector:
+        (c('kafka_connect_connector_state') +
+          c('kafka_connect_connector_info') +
+          c('kafka_connect_connector_tasks') +
+          c('kafka_connect_connector_error_handling_info')) /
+        connectors,
+      plainBytes: plain.body.length,
+      gzipBytes: g.body.length || gzipBytes,
+      firstRenderMs: render.first,
+      changedRenderMs: render.changed,
+      pollMs: median(stats.pollMs),
+      process: stats,
+    };
+  } finally {
+    agent.destroy();
+    await s.close();
+  }
+}
+
+export async function benchCardinality(): Promise<CardinalityFigures[]> {
+  console.log(
+    `\n## 5. Cost per scrape and sidecar memory, default vs --exposition.state-sets (N connectors × ${TASKS} tasks; ` +
+      `poll every ${POLL_MS / 1000} s with ${CHURN_PER_POLL * 100} % of the tasks changing state before each, ` +
+      `a gzip scrape every ${SCRAPE_EVERY_MS / 1000} s, ${WINDOW_MS / 1000} s per sidecar)`,
+  );
+  const sim = await spawnChild('./sim-process.ts');
+  const out: CardinalityFigures[] = [];
+  try {
+    for (const n of SIZES) for (const mode of MODES) out.push(await measure(sim, n, mode));
+  } finally {
+    await sim.close();
+  }
+  table([
+    [
+      'N × 8',
+      'mode',
+      'series',
+      '/task',
+      '/connector',
+      'plain MB',
+      'gzip KB',
+      'first render ms',
+      '1 % changed ms',
+      'poll ms',
+      'peak RSS MB',
+      'RSS end MB',
+      'heap MB',
+      'buffers MB',
+    ],
+    ...out.map((f) => [
+      String(f.n),
+      f.mode,
+      String(f.series),
+      f.perTask.toFixed(2),
+      f.perConnector.toFixed(2),
+      mb(f.plainBytes),
+      (f.gzipBytes / 1024).toFixed(0),
+      ms(f.firstRenderMs),
+      ms(f.changedRenderMs),
+      ms(f.pollMs),
+      mb(f.process.peakRssBytes),
+      mb(f.process.rssBytes),
+      mb(f.process.heapUsedBytes),
+      mb(f.process.arrayBuffersBytes),
+    ]),
+  ]);
+  const defaults = out.filter((f) => f.mode === 'default');
+  const worstTask = Math.max(...defaults.map((f) => f.perTask));
+  const worstConnector = Math.max(...defaults.map((f) => f.perConnector));
+  console.log(
+    `  target ≤ 2 state and identity series per task and ≤ 4 per connector (default): ` +
+      `${worstTask <= 2 && worstConnector <= 4 ? 'MET' : 'MISSED'} (${worstTask.toFixed(2)} and ${worstConnector.toFixed(2)})`,
+  );
+  for (const f of defaults) {
+    const target = RSS_TARGET_MB[f.n];
+    if (target === undefined) continue;
+    const peak = f.process.peakRssBytes / 2 ** 20;
+    console.log(
+      `  target peak RSS < ${target} MB at ${f.n} × ${TASKS} (default): ${peak < target ? 'MET' : 'MISSED'} (${peak.toFixed(1)} MB)`,
+    );
+  }
+  return out;
+}
