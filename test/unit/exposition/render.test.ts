@@ -354,6 +354,31 @@ test('a gzip scrape never gets an older body: plain text until the new gzip is r
   expect(gunzipSync(cache.gzip!).equals(cache.text)).toBe(true);
 });
 
+test('the same connector objects with other failure counters are rendered again', async () => {
+  const { ClusterRenderer } = await import('../../../src/exposition/render.js');
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
+  const renderer = new ClusterRenderer();
+  const first = snapshotOf('prod', connectors);
+  renderer.render(first);
+  renderer.render(first);
+  expect(renderer.rendered).toBe(0);
+  const counted = {
+    ...first,
+    failures: {
+      connectors: new Map([...first.failures.connectors, ['file-sink', 4]]),
+      tasks: first.failures.tasks,
+    },
+  };
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  cache.setCluster('prod', renderer.render(counted));
+  expect(renderer.rendered).toBe(1);
+  const text = cache.text.toString('utf8');
+  expect(value(text, 'kafka_connect_connector_failures_total', { connector: 'file-sink' })).toBe(4);
+  const fresh = new ExpositionCache({ version: 'v', revision: 'r' });
+  fresh.setCluster('prod', renderCluster(counted));
+  expect(text).toBe(fresh.text.toString('utf8'));
+});
+
 describe('ClusterRenderer blocks under churn', () => {
   test('poll after poll of creations, deletions, renames and state changes, the output equals a fresh rendering', async () => {
     const { ClusterRenderer } = await import('../../../src/exposition/render.js');
