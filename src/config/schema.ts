@@ -240,7 +240,7 @@ export const GLOBAL_SETTINGS = {
     kind: bool(),
     flag: 'exposition.state-sets',
     default: false,
-    help: 'Publish connector and task states as full StateSets (a series per possible state, 0 or 1) instead of one series for the current state; 3-4x the series. See docs/metrics.md.',
+    help: 'Publish connector and task states as full StateSets (a series per possible state, 0 or 1) as before, not only the current state: 2.3x the series with 8 tasks per connector (docs/metrics.md).',
   },
   'restart.enabled': {
     kind: bool(),
