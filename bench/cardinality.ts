@@ -14,10 +14,11 @@ import type { ClusterSnapshot } from '../src/state/snapshot.js';
 import { REVISION, VERSION } from '../src/version.js';
 import { spawnChild, type Child } from './lib/child.js';
 import { fleetSnapshot } from './lib/fleet.js';
-import type { ProcessFigures } from './lib/probe.js';
+import type { MemoryBreakdown, ProcessFigures } from './lib/probe.js';
 import { mb, median, ms, nowMs, table } from './lib/stats.js';
 
-const SIZES = [500, 2_000, 5_000];
+/** 1 connector: what the sidecar costs before it has anything to show. */
+const SIZES = [1, 500, 2_000, 5_000];
 const TASKS = 8;
 interface Variant {
   readonly name: string;
@@ -58,6 +59,8 @@ export interface CardinalityFigures {
   readonly changedRenderMs: number;
   readonly pollMs: number;
   readonly process: ProcessFigures;
+  /** At the end of the window. */
+  readonly memory: MemoryBreakdown;
 }
 
 interface Get {
@@ -171,6 +174,7 @@ async function measure(sim: Child, n: number, mode: Variant): Promise<Cardinalit
     const g = await get(`${url}/metrics`, agent, true);
     const plain = await get(`${url}/metrics`, agent, false);
     const stats = await s.call<ProcessFigures & { pollMs: number[] }>('stats');
+    const memory = await s.call<MemoryBreakdown>('memory');
     await s.call('stop');
     // The two last scrapes may straddle a poll; the gzip one is checked to be a whole body of its own.
     gunzipSync(g.body);
@@ -196,6 +200,7 @@ async function measure(sim: Child, n: number, mode: Variant): Promise<Cardinalit
       changedRenderMs: render.changed,
       pollMs: median(stats.pollMs),
       process: stats,
+      memory,
     };
   } finally {
     agent.destroy();
@@ -229,9 +234,6 @@ export async function benchCardinality(): Promise<CardinalityFigures[]> {
       '1 % changed ms',
       'poll ms',
       'peak RSS MB',
-      'RSS end MB',
-      'heap MB',
-      'buffers MB',
     ],
     ...out.map((f) => [
       String(f.n),
@@ -245,9 +247,33 @@ export async function benchCardinality(): Promise<CardinalityFigures[]> {
       ms(f.changedRenderMs),
       ms(f.pollMs),
       mb(f.process.peakRssBytes),
-      mb(f.process.rssBytes),
-      mb(f.process.heapUsedBytes),
-      mb(f.process.arrayBuffersBytes),
+    ]),
+  ]);
+  console.log(
+    '  where the RSS is at the end of the window (MB; heap spaces as committed, garbage included):',
+  );
+  table([
+    [
+      'N × 8',
+      'exposition, runtime',
+      'RSS',
+      'node binary, libraries',
+      'V8 young generation',
+      'rest of V8 heap',
+      '(heap in use)',
+      'ArrayBuffers',
+      'other private',
+    ],
+    ...out.map((f) => [
+      String(f.n),
+      f.variant,
+      mb(f.memory.rss),
+      mb(f.memory.fileBacked),
+      mb(f.memory.youngGeneration),
+      mb(f.memory.restOfHeap),
+      mb(f.memory.heapUsed),
+      mb(f.memory.arrayBuffers),
+      mb(f.memory.otherPrivate),
     ]),
   ]);
   const defaults = out.filter((f) => !VARIANTS.find((v) => v.name === f.variant)?.stateSets);

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import type { ClusterSnapshot } from '../../src/state/snapshot.js';
 import { sentinelConfig, type PollSettings } from '../../test/sim/sentinel-config.js';
 import { serve } from './child.js';
-import { ProcessProbe } from './probe.js';
+import { memoryBreakdown, ProcessProbe } from './probe.js';
 
 let sentinel: Sentinel | undefined;
 let polls = 0;
@@ -69,6 +69,7 @@ serve({
       gzipBytes: sentinel.cache.gzip?.length ?? 0,
     };
   },
+  memory: memoryBreakdown,
   async stop() {
     await sentinel?.stop();
   },
