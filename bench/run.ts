@@ -1,10 +1,13 @@
 /**
  * `npm run bench`: every bench in sequence, each printing its figures and its ratio to a baseline measured
- * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint, replay, status).
+ * in the same run. `npm run bench -- poll render` runs only the named ones (poll, scrape, render, footprint,
+ * replay, status, cardinality, prometheus). `prometheus` (10 minutes, needs the prometheus binary) runs only when named.
  */
 import os from 'node:os';
+import { benchCardinality } from './cardinality.js';
 import { benchFootprint } from './footprint.js';
 import { benchPollRequests } from './poll-requests.js';
+import { benchPrometheusCost } from './prometheus-cost.js';
 import { benchRender } from './render.js';
 import { benchReplay } from './replay.js';
 import { benchScrapeLatency } from './scrape-latency.js';
@@ -17,7 +20,10 @@ const BENCHES: Record<string, () => Promise<unknown>> = {
   footprint: benchFootprint,
   replay: benchReplay,
   status: benchStatusTopic,
+  cardinality: benchCardinality,
+  prometheus: benchPrometheusCost,
 };
+const ONLY_WHEN_NAMED = new Set(['prometheus']);
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
@@ -34,7 +40,7 @@ async function main(): Promise<void> {
         .join(' ')}`,
   );
   for (const [name, bench] of Object.entries(BENCHES)) {
-    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    if (wanted.length > 0 ? !wanted.includes(name) : ONLY_WHEN_NAMED.has(name)) continue;
     const started = Date.now();
     await bench();
     console.log(`  (${name}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -9,9 +9,22 @@ import {
   timeseries,
   type Dashboard,
 } from './grafana.js';
+import { CONNECTOR_STATES, TASK_STATES } from '../src/connect/types.js';
 import { jmxOverviewRows } from './jmx.js';
 
 const UP_DOWN = { '1': { text: 'UP', color: 'green' }, '0': { text: 'DOWN', color: 'red' } };
+
+/**
+ * How many connectors (tasks) are in each state, the same whether the sidecar publishes only the current
+ * state's series (the default) or full StateSets: only series with value 1 are counted, and every state
+ * Connect knows is shown, 0 when nothing is in it (a state a newer worker reports shows up as it comes).
+ */
+export function countByState(selector: string, known: readonly string[]): string {
+  return [
+    `count by (state) (${selector} == 1)`,
+    ...known.map((state) => `label_replace(vector(0), "state", "${state}", "", "")`),
+  ].join('\nor ');
+}
 
 export function overviewDashboard(): Dashboard {
   return dashboard({
@@ -79,7 +92,7 @@ export function overviewDashboard(): Dashboard {
         targets: [
           {
             refId: 'A',
-            expr: `sum by (state) (kafka_connect_connector_state{${CLUSTER_CONNECTOR}})`,
+            expr: countByState(`kafka_connect_connector_state{${CLUSTER_CONNECTOR}}`, CONNECTOR_STATES),
             legendFormat: '{{state}}',
           },
         ],
@@ -92,7 +105,7 @@ export function overviewDashboard(): Dashboard {
         targets: [
           {
             refId: 'A',
-            expr: `sum by (state) (kafka_connect_task_state{${CLUSTER_CONNECTOR}})`,
+            expr: countByState(`kafka_connect_task_state{${CLUSTER_CONNECTOR}}`, TASK_STATES),
             legendFormat: '{{state}}',
           },
         ],

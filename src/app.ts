@@ -57,7 +57,7 @@ class ClusterPipeline {
   readonly poller: ClusterPoller;
   /** Follows Connect's status topic; undefined without Kafka (REST only). */
   readonly status: StatusFollower | undefined;
-  readonly renderer = new ClusterRenderer();
+  readonly renderer: ClusterRenderer;
   readonly restarter: Restarter | undefined;
   private readonly restartClient: ConnectClient | undefined;
   /** The latest snapshot of the sources, what the snapshots so far tell over time, and healing's latest counters. */
@@ -85,6 +85,7 @@ class ClusterPipeline {
   ) {
     this.name = cluster.name;
     this.restartConfig = cluster.restart;
+    this.renderer = new ClusterRenderer(config.exposition);
     const log = logger.child({ cluster: cluster.name });
     this.client = connectClientFor(cluster, config);
     this.kafka = createKafkaReader(cluster, config, logger);

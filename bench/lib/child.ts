@@ -54,11 +54,19 @@ function compiled(module: string): Promise<string> {
   return out;
 }
 
-/** Starts `module` (a path relative to bench/lib, e.g. `./sim-process.ts`), compiled, in a child process. */
-export async function spawnChild(module: string, execArgv: readonly string[] = []): Promise<Child> {
+/**
+ * Starts `module` (a path relative to bench/lib, e.g. `./sim-process.ts`), compiled, in a child process,
+ * with these node flags and environment variables on top of this process's.
+ */
+export async function spawnChild(
+  module: string,
+  execArgv: readonly string[] = [],
+  env: Readonly<Record<string, string>> = {},
+): Promise<Child> {
   const path = await compiled(module);
   const proc: ChildProcess = fork(path, [], {
     execArgv: [...execArgv],
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let next = 0;

@@ -1,10 +1,17 @@
 /** What a child process reports about itself: memory and event-loop delay since the last reset. */
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 export interface ProcessFigures {
   readonly rssBytes: number;
   readonly maxRssBytes: number;
   readonly heapUsedBytes: number;
+  /**
+   * The kernel's high-water mark of the process's RSS (VmHWM) over its whole life, first poll included,
+   * which the 100 ms samples of `maxRssBytes` can miss; NaN where /proc is not there.
+   */
+  readonly peakRssBytes: number;
   /** Event-loop delay in ms (perf_hooks histogram, 5 ms resolution). */
   readonly delay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
 }
@@ -35,6 +42,7 @@ export class ProcessProbe {
       rssBytes: m.rss,
       maxRssBytes: this.maxRss,
       heapUsedBytes: m.heapUsed,
+      peakRssBytes: highWaterMark(),
       delay: {
         p50: ms(this.hist.percentile(50)),
         p99: ms(this.hist.percentile(99)),
@@ -43,4 +51,51 @@ export class ProcessProbe {
       },
     };
   }
+}
+
+function highWaterMark(): number {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) * 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Where a process's resident memory is now, in bytes: file-backed pages (the node binary and libraries,
+ * shared with other node processes), V8's young generation and the rest of its heap (both as committed,
+ * garbage included), ArrayBuffers (Buffers) outside the heap, and the remaining private memory (malloc:
+ * zlib, libuv, V8's own tables, freed but unreturned memory). Needs Linux's smaps_rollup.
+ */
+export interface MemoryBreakdown {
+  readonly rss: number;
+  readonly fileBacked: number;
+  readonly youngGeneration: number;
+  readonly restOfHeap: number;
+  readonly heapUsed: number;
+  readonly arrayBuffers: number;
+  readonly otherPrivate: number;
+}
+
+export function memoryBreakdown(): MemoryBreakdown {
+  const rollup = readFileSync('/proc/self/smaps_rollup', 'utf8');
+  const kb = (field: string): number =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(rollup)?.[1] ?? NaN) * 1024;
+  const spaces = v8.getHeapSpaceStatistics();
+  const young = spaces
+    .filter((x) => x.space_name.startsWith('new_'))
+    .reduce((n, x) => n + x.physical_space_size, 0);
+  const heap = spaces.reduce((n, x) => n + x.physical_space_size, 0);
+  const m = process.memoryUsage();
+  const anonymous = kb('Anonymous');
+  return {
+    rss: kb('Rss'),
+    fileBacked: kb('Rss') - anonymous,
+    youngGeneration: young,
+    restOfHeap: heap - young,
+    heapUsed: m.heapUsed,
+    arrayBuffers: m.arrayBuffers,
+    otherPrivate: anonymous - heap - m.arrayBuffers,
+  };
 }

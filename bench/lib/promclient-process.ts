@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { Gauge, Registry } from 'prom-client';
 import { errorHandling } from '../../src/connect/error-handling.js';
 import { ConnectClient } from '../../src/connect/client.js';
-import { CONNECTOR_STATES, TASK_STATES, type ConnectorView } from '../../src/connect/types.js';
+import type { ConnectorView } from '../../src/connect/types.js';
 import { serve } from './child.js';
 import { ProcessProbe } from './probe.js';
 
@@ -54,9 +54,9 @@ function exporter(
         );
     },
   );
+  // The sidecar's default exposition: one series per connector and per task, for its current state.
   g('kafka_connect_connector_state', 'state', ['connector', 'state'], (set) => {
-    for (const c of latest().connectors)
-      for (const s of CONNECTOR_STATES) set({ connector: c.name, state: s }, c.state === s ? 1 : 0);
+    for (const c of latest().connectors) set({ connector: c.name, state: c.state }, 1);
   });
   g('kafka_connect_connector_tasks', 'tasks', ['connector'], (set) => {
     for (const c of latest().connectors) set({ connector: c.name }, c.tasks.length);
@@ -86,8 +86,7 @@ function exporter(
   );
   g('kafka_connect_task_state', 'task state', ['connector', 'task', 'state'], (set) => {
     for (const c of latest().connectors)
-      for (const t of c.tasks)
-        for (const s of TASK_STATES) set({ connector: c.name, task: t.id, state: s }, t.state === s ? 1 : 0);
+      for (const t of c.tasks) set({ connector: c.name, task: t.id, state: t.state }, 1);
   });
   g('kafka_connect_task_info', 'task info', ['connector', 'task', 'worker_id'], (set) => {
     for (const c of latest().connectors)

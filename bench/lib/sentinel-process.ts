@@ -1,10 +1,11 @@
 /** A real Sentinel (src/app.ts) in its own process, polling a simulator; driven by a bench over IPC. */
 import { Sentinel } from '../../src/app.js';
+import type { Config } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log.js';
 import type { ClusterSnapshot } from '../../src/state/snapshot.js';
 import { sentinelConfig, type PollSettings } from '../../test/sim/sentinel-config.js';
 import { serve } from './child.js';
-import { ProcessProbe } from './probe.js';
+import { memoryBreakdown, ProcessProbe } from './probe.js';
 
 let sentinel: Sentinel | undefined;
 let polls = 0;
@@ -36,8 +37,8 @@ async function gzipOfLatestBody(s: Sentinel, timeoutMs = 10_000): Promise<void> 
 }
 
 serve({
-  async start(simUrl: string, poll: PollSettings) {
-    sentinel = new Sentinel(sentinelConfig(simUrl, poll), silentLogger(), {
+  async start(simUrl: string, poll: PollSettings, exposition: Config['exposition'] = { stateSets: false }) {
+    sentinel = new Sentinel({ ...sentinelConfig(simUrl, poll), exposition }, silentLogger(), {
       onSnapshot: (s) => {
         polls++;
         last = s;
@@ -68,6 +69,7 @@ serve({
       gzipBytes: sentinel.cache.gzip?.length ?? 0,
     };
   },
+  memory: memoryBreakdown,
   async stop() {
     await sentinel?.stop();
   },

@@ -179,6 +179,7 @@ function build(
       maxJsonDepth: g.get('limits.maxJsonDepth'),
     },
     log: { level: g.get('log.level'), format: g.get('log.format') },
+    exposition: { stateSets: g.get('exposition.stateSets') },
   };
 }
 

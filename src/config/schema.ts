@@ -244,6 +244,12 @@ export const GLOBAL_SETTINGS = {
     flag: 'web.config.file',
     help: 'exporter-toolkit web config (TLS, basic auth with bcrypt hashes).',
   },
+  'exposition.stateSets': {
+    kind: bool(),
+    flag: 'exposition.state-sets',
+    default: false,
+    help: 'Publish connector and task states as full StateSets (a series per possible state, 0 or 1) as before, not only the current state: 2.3x the series with 8 tasks per connector (docs/metrics.md).',
+  },
   'restart.enabled': {
     kind: bool(),
     flag: 'restart.enabled',
@@ -542,4 +548,5 @@ export interface Config {
     readonly maxJsonDepth: GlobalType<'limits.maxJsonDepth'>;
   };
   readonly log: { readonly level: GlobalType<'log.level'>; readonly format: GlobalType<'log.format'> };
+  readonly exposition: { readonly stateSets: GlobalType<'exposition.stateSets'> };
 }

@@ -40,7 +40,7 @@ export const FAMILIES = [
     'kafka_connect_connector_state',
     'gauge',
     ['connector', 'state'],
-    'Connector state as a StateSet: 1 for the current state, 0 for the others.',
+    'Connector state: 1 for the state it is in (with --exposition.state-sets, also 0 for each other state).',
   ),
   f('kafka_connect_connector_tasks', 'gauge', ['connector'], 'Number of tasks the connector reports.'),
   f(
@@ -53,7 +53,7 @@ export const FAMILIES = [
     'kafka_connect_task_state',
     'gauge',
     ['connector', 'task', 'state'],
-    'Task state as a StateSet: 1 for the current state, 0 for the others.',
+    'Task state: 1 for the state it is in (with --exposition.state-sets, also 0 for each other state).',
   ),
   f(
     'kafka_connect_task_info',

@@ -99,6 +99,19 @@ describe('PromQL in alerts/ and dashboards/', () => {
       ).toBe(true);
   });
 
+  test('every selector of a state family keeps only series with value 1, which both exposition modes have alike', () => {
+    // The default exposition has no 0-valued state series: `== 0`, `absent()` or `sum by (state)` over a
+    // state family would read differently with and without --exposition.state-sets.
+    const readers = all.filter((e) => /kafka_connect_(?:connector|task)_state\b/.test(e.expr));
+    expect(readers.length).toBeGreaterThanOrEqual(10);
+    const loose = readers.flatMap((e) =>
+      [...e.expr.matchAll(/kafka_connect_(?:connector|task)_state(?:\{[^}]*\})?/g)]
+        .filter((m) => !/^\s*==\s*1\b/.test(e.expr.slice(m.index + m[0].length)))
+        .map((m) => `${e.source}: ${m[0]}`),
+    );
+    expect(loose).toEqual([]);
+  });
+
   test('every metric of the contract is used by some rule or panel', () => {
     const used = new Set(all.flatMap((e) => [...metricNames(e.expr)]));
     const unused = [...knownMetrics()].filter((m) => !used.has(m));

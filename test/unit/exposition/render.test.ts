@@ -4,15 +4,27 @@ import { parseExpanded } from '../../../src/connect/parse.js';
 import type { ConnectorView } from '../../../src/connect/types.js';
 import { ExpositionCache } from '../../../src/exposition/cache.js';
 import { FAMILIES, sampleFormat } from '../../../src/exposition/families.js';
-import { renderCluster, renderNotifications, renderRestarts } from '../../../src/exposition/render.js';
+import {
+  renderCluster,
+  renderNotifications,
+  renderRestarts,
+  type RenderOptions,
+} from '../../../src/exposition/render.js';
 import type { ClusterSnapshot } from '../../../src/state/snapshot.js';
 import { countFailures } from '../../../src/state/transitions.js';
 import { expandedAnswer } from '../../fixtures/connectors.js';
 import { parseExposition, samples, value } from '../../helpers/exposition.js';
 import { promtoolCheckMetrics } from '../../helpers/promtool.js';
-import { NO_DLQ_STATUS } from '../../fixtures/views.js';
+import { connectorView, NO_DLQ_STATUS } from '../../fixtures/views.js';
 
-const GOLDEN = new URL('./golden/exposition.prom', import.meta.url);
+const GOLDEN = {
+  default: new URL('./golden/exposition.prom', import.meta.url),
+  stateSets: new URL('./golden/exposition-state-sets.prom', import.meta.url),
+};
+const MODES = [
+  ['default', { stateSets: false }],
+  ['stateSets', { stateSets: true }],
+] as const satisfies readonly (readonly [keyof typeof GOLDEN, RenderOptions])[];
 
 function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapshot {
   return {
@@ -52,7 +64,7 @@ function snapshotOf(cluster: string, connectors: ConnectorView[]): ClusterSnapsh
   };
 }
 
-function fixtureText(): string {
+function fixtureText(options: RenderOptions = { stateSets: false }): string {
   const cache = new ExpositionCache({ version: '0.0.0-test', revision: 'golden' });
   const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors.sort((a, b) =>
     a.name.localeCompare(b.name),
@@ -60,19 +72,22 @@ function fixtureText(): string {
   // prod follows its status topic; staging runs on the REST poll alone.
   cache.setCluster(
     'prod',
-    renderCluster({
-      ...snapshotOf('prod', connectors),
-      status: {
-        topic: 'connect-status',
-        up: true,
-        eventsTotal: 812,
-        skippedTotal: 1,
-        lastEventAt: 1_699_999_999_250,
-        lagRecords: 0,
+    renderCluster(
+      {
+        ...snapshotOf('prod', connectors),
+        status: {
+          topic: 'connect-status',
+          up: true,
+          eventsTotal: 812,
+          skippedTotal: 1,
+          lastEventAt: 1_699_999_999_250,
+          lagRecords: 0,
+        },
       },
-    }),
+      options,
+    ),
   );
-  cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1))));
+  cache.setCluster('staging', renderCluster(snapshotOf('staging', connectors.slice(0, 1)), options));
   for (const cluster of ['prod', 'staging'])
     cache.setCluster(
       cluster,
@@ -89,20 +104,42 @@ function fixtureText(): string {
 }
 
 describe('exposition', () => {
-  test('matches the golden file (UPDATE_GOLDEN=1 rewrites it)', () => {
-    const text = fixtureText();
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, text);
-    expect(text).toBe(readFileSync(GOLDEN, 'utf8'));
+  test.each(MODES)('%s matches its golden file (UPDATE_GOLDEN=1 rewrites it)', (mode, options) => {
+    const text = fixtureText(options);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN[mode], text);
+    expect(text).toBe(readFileSync(GOLDEN[mode], 'utf8'));
   });
 
-  test('promtool check metrics finds nothing to complain about', () => {
-    const r = promtoolCheckMetrics(fixtureText());
+  test.each(MODES)('%s: promtool check metrics finds nothing to complain about', (_mode, options) => {
+    const r = promtoolCheckMetrics(fixtureText(options));
     expect(r.output).toBe('');
     expect(r.ok).toBe(true);
   });
 
-  test('states are StateSets: exactly one state is 1 per connector and per task', () => {
+  test('by default each connector and task has one state series, for its current state, with value 1', () => {
     const all = parseExposition(fixtureText());
+    const prod = samples(all, 'kafka_connect_connector_state', { connect_cluster: 'prod' });
+    expect(prod.map((s) => [s.labels.connector, s.labels.state, s.value])).toEqual([
+      ['file-sink', 'RUNNING', 1],
+      ['poison-sink', 'RUNNING', 1],
+      ['stopped-source', 'STOPPED', 1],
+    ]);
+    const tasks = samples(all, 'kafka_connect_task_state', { connect_cluster: 'prod' });
+    const info = samples(all, 'kafka_connect_task_info', { connect_cluster: 'prod' });
+    expect(tasks.length).toBe(info.length);
+    expect(tasks.every((s) => s.value === 1)).toBe(true);
+    expect(
+      value(all, 'kafka_connect_task_state', {
+        connect_cluster: 'prod',
+        connector: 'poison-sink',
+        task: '0',
+        state: 'FAILED',
+      }),
+    ).toBe(1);
+  });
+
+  test('with stateSets, states are StateSets: exactly one state is 1 per connector and per task', () => {
+    const all = parseExposition(fixtureText({ stateSets: true }));
     const prod = samples(all, 'kafka_connect_connector_state', { connect_cluster: 'prod' });
     expect(prod).toHaveLength(3 * 6);
     for (const name of ['file-sink', 'poison-sink', 'stopped-source']) {
@@ -154,19 +191,75 @@ describe('exposition', () => {
     expect(by['stopped-source']).toMatchObject({ dlq_topic: '' });
   });
 
-  test("every sample carries exactly its family's declared labels, connect_cluster first", () => {
-    const declared = new Map<string, readonly string[]>(
-      FAMILIES.map((f) => [f.name, f.perCluster ? ['connect_cluster', ...f.labels] : [...f.labels]]),
+  test.each(MODES)(
+    "%s: every sample carries exactly its family's declared labels, connect_cluster first",
+    (_mode, options) => {
+      const declared = new Map<string, readonly string[]>(
+        FAMILIES.map((f) => [f.name, f.perCluster ? ['connect_cluster', ...f.labels] : [...f.labels]]),
+      );
+      const ours = parseExposition(fixtureText(options)).filter(
+        (s) => s.name.startsWith('kafka_connect_') || s.name.startsWith('connect_sentinel_'),
+      );
+      // Every family with series in the fixture: a check over an empty list would prove nothing.
+      expect(new Set(ours.map((s) => s.name)).size).toBeGreaterThan(20);
+      for (const s of ours) {
+        expect(declared.has(s.name), s.name).toBe(true);
+        expect(Object.keys(s.labels), s.name).toEqual(declared.get(s.name));
+      }
+    },
+  );
+
+  test.each(MODES)(
+    '%s: a state Connect reports that this version does not know is shown as reported, with value 1',
+    (_mode, options) => {
+      const odd: ConnectorView = {
+        name: 'next-gen',
+        type: 'sink',
+        state: 'DRAINING',
+        workerId: 'w:8083',
+        className: 'x.Y',
+        config: {},
+        tasks: [{ id: 0, state: 'QUIESCING', workerId: 'w:8083' }],
+      };
+      const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+      cache.setCluster('c', renderCluster(snapshotOf('c', [odd]), options));
+      const text = cache.text.toString('utf8');
+      expect(value(text, 'kafka_connect_connector_state', { connector: 'next-gen', state: 'DRAINING' })).toBe(
+        1,
+      );
+      expect(
+        value(text, 'kafka_connect_task_state', { connector: 'next-gen', task: '0', state: 'QUIESCING' }),
+      ).toBe(1);
+      const on = samples(text, 'kafka_connect_task_state').filter((s) => s.value === 1);
+      expect(on.map((s) => s.labels.state)).toEqual(['QUIESCING']);
+    },
+  );
+
+  test('state and identity cost at most 2 series per task and 4 per connector by default', () => {
+    const connectors = Array.from({ length: 50 }, (_, i) =>
+      connectorView(`c-${i}`, ['RUNNING', 'FAILED', 'PAUSED'][i % 3] as string, [
+        'RUNNING',
+        'FAILED',
+        'UNASSIGNED',
+      ]),
     );
-    const ours = parseExposition(fixtureText()).filter(
-      (s) => s.name.startsWith('kafka_connect_') || s.name.startsWith('connect_sentinel_'),
-    );
-    // Every family with series in the fixture: a check over an empty list would prove nothing.
-    expect(new Set(ours.map((s) => s.name)).size).toBeGreaterThan(20);
-    for (const s of ours) {
-      expect(declared.has(s.name), s.name).toBe(true);
-      expect(Object.keys(s.labels), s.name).toEqual(declared.get(s.name));
-    }
+    const count = (options: RenderOptions): { perTask: number; perConnector: number } => {
+      const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+      cache.setCluster('c', renderCluster(snapshotOf('c', connectors), options));
+      const all = parseExposition(cache.text.toString('utf8'));
+      const n = (f: string): number => samples(all, f).length;
+      return {
+        perTask: (n('kafka_connect_task_state') + n('kafka_connect_task_info')) / (50 * 3),
+        perConnector:
+          (n('kafka_connect_connector_state') +
+            n('kafka_connect_connector_info') +
+            n('kafka_connect_connector_tasks') +
+            n('kafka_connect_connector_error_handling_info')) /
+          50,
+      };
+    };
+    expect(count({ stateSets: false })).toEqual({ perTask: 2, perConnector: 4 });
+    expect(count({ stateSets: true })).toEqual({ perTask: 6, perConnector: 9 });
   });
 
   test('a renderer cannot write a sample with a label its family does not declare', () => {
@@ -293,6 +386,31 @@ test('a gzip scrape never gets an older body: plain text until the new gzip is r
   expect(gunzipSync(cache.gzip!).equals(cache.text)).toBe(true);
 });
 
+test('the same connector objects with other failure counters are rendered again', async () => {
+  const { ClusterRenderer } = await import('../../../src/exposition/render.js');
+  const connectors = parseExpanded(expandedAnswer, '/connectors')!.connectors;
+  const renderer = new ClusterRenderer();
+  const first = snapshotOf('prod', connectors);
+  renderer.render(first);
+  renderer.render(first);
+  expect(renderer.rendered).toBe(0);
+  const counted = {
+    ...first,
+    failures: {
+      connectors: new Map([...first.failures.connectors, ['file-sink', 4]]),
+      tasks: first.failures.tasks,
+    },
+  };
+  const cache = new ExpositionCache({ version: 'v', revision: 'r' });
+  cache.setCluster('prod', renderer.render(counted));
+  expect(renderer.rendered).toBe(1);
+  const text = cache.text.toString('utf8');
+  expect(value(text, 'kafka_connect_connector_failures_total', { connector: 'file-sink' })).toBe(4);
+  const fresh = new ExpositionCache({ version: 'v', revision: 'r' });
+  fresh.setCluster('prod', renderCluster(counted));
+  expect(text).toBe(fresh.text.toString('utf8'));
+});
+
 describe('ClusterRenderer blocks under churn', () => {
   test('poll after poll of creations, deletions, renames and state changes, the output equals a fresh rendering', async () => {
     const { ClusterRenderer } = await import('../../../src/exposition/render.js');
@@ -304,13 +422,14 @@ describe('ClusterRenderer blocks under churn', () => {
       fc.property(
         fc.integer({ min: 0, max: 1500 }),
         fc.array(fc.array(op, { maxLength: 40 }), { maxLength: 6 }),
-        (n, rounds) => {
+        fc.boolean(),
+        (n, rounds, stateSets) => {
           let connectors = Array.from({ length: n }, (_, i) =>
             connectorView(`c-${i}`, 'RUNNING', ['RUNNING', 'RUNNING']),
           );
           let previous: ConnectorView[] | undefined;
           let failures = countFailures(undefined, connectors, { connectors: new Map(), tasks: new Map() });
-          const renderer = new ClusterRenderer();
+          const renderer = new ClusterRenderer({ stateSets });
           let added = 0;
           for (const ops of [[], ...rounds]) {
             const next = [...connectors];
@@ -334,7 +453,7 @@ describe('ClusterRenderer blocks under churn', () => {
             const a = new ExpositionCache({ version: 'v', revision: 'r' });
             a.setCluster('c', renderer.render(snap));
             const b = new ExpositionCache({ version: 'v', revision: 'r' });
-            b.setCluster('c', renderCluster(snap));
+            b.setCluster('c', renderCluster(snap, { stateSets }));
             if (!a.text.equals(b.text)) return false;
           }
           return true;
