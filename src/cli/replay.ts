@@ -77,7 +77,7 @@ export async function replay(
       : new Set<string>();
   const carried = new Map(inFlight);
   const position = new Map<number, number>();
-  const todo = ranges(
+  const toRead = ranges(
     bounds.map((b) => {
       const c = committed.get(b.partition)?.offset ?? -1;
       const start = c >= 0 ? Math.min(b.end, Math.max(b.start, c)) : b.start;
@@ -86,8 +86,8 @@ export async function replay(
     }),
     cmd.filters,
   );
-  for (const r of todo) position.set(r.partition, r.from);
-  const reader = io.reader(layout, todo);
+  for (const r of toRead) position.set(r.partition, r.from);
+  const reader = io.reader(layout, toRead);
   const total = reader.remaining;
   const review = cmd.dryRun ? undefined : new ReviewFile(cmd.reviewFile, dlqTopic);
   const plan: PlanOptions = {
