@@ -103,6 +103,7 @@ async function main(argv: string[]): Promise<void> {
     `everything up in ${((Date.now() - t0) / 1000).toFixed(0)} s; logs under ${stack.kafka.baseDir}`,
     '',
     'connect-sentinel:',
+    `  page      ${sentinel.url}/`,
     `  metrics   ${sentinel.url}/metrics`,
     `  status    ${sentinel.url}/api/v1/status?pretty`,
     `  DLQ       ${sentinel.url}/api/v1/dlq?pretty`,
