@@ -15,6 +15,8 @@ export interface ConnectorHistory {
   readonly healthySince?: number;
   /** The budget is spent and the connector was still failing when the next attempt would have been due. */
   readonly exhausted: boolean;
+  /** Epoch ms before which no attempt is made: Connect refused the last one with a 409 (see giveBackAttempt). */
+  readonly retryAt?: number;
 }
 
 export type RestartHistory = ReadonlyMap<string, ConnectorHistory>;
@@ -89,6 +91,17 @@ export function backoffMs(
   return Math.min((attemptsMade * attemptsMade + attemptsMade) * config.backoffBaseMs, config.backoffMaxMs);
 }
 
+/** When the next attempt may be made: the backoff after the last attempt, or after a 409; undefined: now. */
+export function dueAt(
+  h: ConnectorHistory,
+  config: Pick<PolicyConfig, 'backoffBaseMs' | 'backoffMaxMs'>,
+): number | undefined {
+  const afterAttempt =
+    h.lastAttemptAt === undefined ? undefined : h.lastAttemptAt + backoffMs(h.attempts, config);
+  if (afterAttempt === undefined) return h.retryAt;
+  return h.retryAt === undefined ? afterAttempt : Math.max(afterAttempt, h.retryAt);
+}
+
 /** The anchored include/exclude patterns of the config. */
 export function isIncluded(name: string, config: Pick<PolicyConfig, 'include' | 'exclude'>): boolean {
   return config.include.test(name) && !(config.exclude?.test(name) ?? false);
@@ -151,7 +164,7 @@ export function decideRestarts(
     if (health === 'failing') {
       const failedTasks = c.tasks.filter((t) => t.state === 'FAILED').map((t) => t.id);
       const connectorFailed = instanceFailed(c);
-      const due = h.lastAttemptAt === undefined ? -Infinity : h.lastAttemptAt + backoffMs(h.attempts, config);
+      const due = dueAt(h, config) ?? -Infinity;
       const failing: ConnectorHistory = withoutHealthy(h);
       if (h.attempts >= config.maxAttempts) {
         if (!h.exhausted && now >= due) {
@@ -221,5 +234,29 @@ function withoutHealthy(h: ConnectorHistory): ConnectorHistory {
     attempts: h.attempts,
     exhausted: h.exhausted,
     ...(h.lastAttemptAt === undefined ? {} : { lastAttemptAt: h.lastAttemptAt }),
+    ...(h.retryAt === undefined ? {} : { retryAt: h.retryAt }),
   };
+}
+
+/**
+ * Connect refused an action with a 409 (a rebalance, a stale config): nothing was restarted, so the attempt is
+ * given back (no budget used), but the next try waits the backoff of that attempt's step, so a worker that
+ * answers 409 for ever gets one request per step, never one per poll. `before` is the entry the action was
+ * decided from; a later decision (or the connector's removal) wins.
+ */
+export function giveBackAttempt(
+  history: RestartHistory,
+  action: RestartAction,
+  before: ConnectorHistory | undefined,
+  now: number,
+  config: Pick<PolicyConfig, 'backoffBaseMs' | 'backoffMaxMs'>,
+): RestartHistory {
+  if (history.get(action.connector)?.attempts !== action.attempt) return history;
+  const next = new Map(history);
+  next.set(action.connector, {
+    ...(before ?? FRESH),
+    exhausted: false,
+    retryAt: now + backoffMs(Math.max(1, action.attempt), config),
+  });
+  return next;
 }

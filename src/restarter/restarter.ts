@@ -11,8 +11,9 @@ import type { Logger } from '../log.js';
 import type { RestartEvent, RestartView } from '../state/restarts.js';
 import type { ClusterSnapshot } from '../state/snapshot.js';
 import {
-  backoffMs,
   decideRestarts,
+  dueAt,
+  giveBackAttempt,
   isIncluded,
   type Decision,
   type RestartAction,
@@ -87,8 +88,10 @@ export class Restarter {
       const h = this.history.get(name);
       if (h?.exhausted) budgetExhausted.add(name);
       // The same due time the policy waits for (src/restarter/policy.ts), so the page never promises another.
-      else if (h?.lastAttemptAt !== undefined && h.attempts < config.maxAttempts)
-        nextAttemptAt.set(name, h.lastAttemptAt + backoffMs(h.attempts, config));
+      else if (h !== undefined && h.attempts < config.maxAttempts) {
+        const due = dueAt(h, config);
+        if (due !== undefined) nextAttemptAt.set(name, due);
+      }
     }
     return { attempts, failures, conflicts, budgetExhausted, nextAttemptAt };
   }
@@ -146,7 +149,7 @@ export class Restarter {
       }
     }
     if (!dryRun && result.actions.length > 0) {
-      const run = this.executeAll(result.actions, byName).finally(() => {
+      const run = this.executeAll(result.actions, before, byName).finally(() => {
         this.running = undefined;
       });
       this.running = run;
@@ -157,6 +160,7 @@ export class Restarter {
 
   private async executeAll(
     actions: readonly RestartAction[],
+    before: RestartHistory,
     byName: ReadonlyMap<string, ConnectorView>,
   ): Promise<void> {
     await mapLimit(actions, this.opts.concurrency ?? 4, async (action) => {
@@ -168,12 +172,17 @@ export class Restarter {
         this.log.error({ err, connector: action.connector }, 'restart failed unexpectedly');
         outcome = 'failed';
       }
-      this.settle(action, outcome, byName.get(action.connector));
+      this.settle(action, outcome, before, byName.get(action.connector));
       this.publish();
     });
   }
 
-  private settle(action: RestartAction, outcome: RestartOutcome, view: ConnectorView | undefined): void {
+  private settle(
+    action: RestartAction,
+    outcome: RestartOutcome,
+    before: RestartHistory,
+    view: ConnectorView | undefined,
+  ): void {
     switch (outcome) {
       case 'accepted':
         this.count(this.attempts, action.connector);
@@ -185,6 +194,13 @@ export class Restarter {
         return;
       case 'conflict':
         this.count(this.conflicts, action.connector);
+        this.history = giveBackAttempt(
+          this.history,
+          action,
+          before.get(action.connector),
+          this.now(),
+          this.opts.config,
+        );
         return;
       case 'dry_run':
         return;

@@ -136,12 +136,13 @@ describe('Restarter against a fake Connect worker', () => {
       await t.poll(failedTask);
     }
     expect(t.posts()).toHaveLength(1);
-    // After the backoff (2 min for the second attempt) it tries again, and Connect takes it.
+    // After the first step's backoff (2 min) it tries again, and Connect takes it.
     status = 202;
     t.advance(MIN);
     const r2 = await t.poll(failedTask);
     expect(t.posts()).toHaveLength(2);
-    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 2 }]);
+    // The refused attempt was given back: this is attempt 1 again, and no budget was used by the 409.
+    expect(r2.decisions).toMatchObject([{ kind: 'restart', attempt: 1 }]);
     expect([r2.attempts, r2.failures, r2.conflicts]).toEqual([1, 0, 1]);
   });
 
