@@ -344,27 +344,24 @@ export class ClusterRenderer {
     for (const c of s.connect.connectors) {
       const old = this.memo.get(c.name);
       const failures = failuresOf(c, s);
-      let reuse = old !== undefined && old.view === c && old.failures === failures;
-      let fresh: FreshEntry | undefined;
-      if (!reuse) {
+      let entry: MemoEntry | FreshEntry;
+      if (old !== undefined && old.view === c && old.failures === failures) {
+        entry = old;
+      } else {
         const inputs = inputsOf(c, s);
         const key = keyOf(inputs);
-        if (old?.key === key) {
-          reuse = true;
-          memo.set(c.name, { ...old, view: c, failures });
-        } else {
-          fresh = { key, view: c, failures, text: renderConnector(cl, inputs, this.options) };
-        }
-      } else {
-        memo.set(c.name, old as MemoEntry);
+        entry =
+          old?.key === key
+            ? { ...old, view: c, failures }
+            : { key, view: c, failures, text: renderConnector(cl, inputs, this.options) };
       }
-      if (fresh === undefined) {
-        entries.push(memo.get(c.name) as MemoEntry);
-      } else {
-        entries.push(fresh);
+      if ('text' in entry) {
         changed = true;
         this.rendered++;
+      } else {
+        memo.set(c.name, entry);
       }
+      entries.push(entry);
       names.push(c.name);
       if (endsBlock(c.name, names.length) && closeBlock()) {
         sinceYield = 0;
