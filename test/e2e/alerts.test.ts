@@ -4,15 +4,9 @@
  * rules loaded (short `for`). In both, a FAILED task fires KafkaConnectTaskFailed (with its worker) and a
  * healthy connector fires nothing.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { buildRules } from '../../alerts/rules.js';
 import '../stack/context.js';
-import { freePort } from '../stack/ports.js';
 import {
   allRunning,
   failingTask,
@@ -20,17 +14,17 @@ import {
   someTaskState,
   waitForConnectorState,
 } from '../stack/scenarios.js';
+import {
+  startPrometheus,
+  type PromAlert,
+  type PromSample,
+  type TestPrometheus,
+} from '../helpers/prometheus.js';
 import { startSentinel, type TestSentinel } from '../helpers/sentinel.js';
 
 const stack = inject('stack');
 const worker = stack.workers[0]!;
 const prefix = `e2e-${Date.now().toString(36)}`;
-
-interface PromAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: 'pending' | 'firing';
-}
 
 /** The sidecars, by the connect_cluster they publish: the same Connect cluster, one per exposition mode. */
 const MODES = [
@@ -38,9 +32,7 @@ const MODES = [
   ['e2e-state-sets', ['--exposition.state-sets']],
 ] as const;
 const sentinels: TestSentinel[] = [];
-let prometheus: ChildProcess;
-let promUrl: string;
-let promLog = '';
+let prometheus: TestPrometheus;
 let failingName: string;
 let healthyName: string;
 
@@ -66,72 +58,24 @@ beforeAll(async () => {
       ]),
     );
 
-  const dir = mkdtempSync(join(tmpdir(), 'cs-prom-'));
-  writeFileSync(
-    join(dir, 'rules.yml'),
-    stringify(buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' })),
-  );
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    stringify({
-      global: { scrape_interval: '1s', evaluation_interval: '1s' },
-      rule_files: [join(dir, 'rules.yml')],
-      scrape_configs: [
-        {
-          job_name: 'connect-sentinel',
-          static_configs: [{ targets: sentinels.map((x) => new URL(x.url).host) }],
-        },
-      ],
-    }),
-  );
-  const port = await freePort();
-  promUrl = `http://127.0.0.1:${port}`;
-  prometheus = spawn(
-    process.env.PROMETHEUS ?? 'prometheus',
-    [
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
+  prometheus = await startPrometheus({
+    scrapeConfigs: [
+      {
+        job_name: 'connect-sentinel',
+        static_configs: [{ targets: sentinels.map((x) => new URL(x.url).host) }],
+      },
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  prometheus.stdout?.on('data', (d: Buffer) => (promLog += d.toString()));
-  prometheus.stderr?.on('data', (d: Buffer) => (promLog += d.toString()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${promUrl}/-/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || prometheus.exitCode !== null)
-      throw new Error(`prometheus did not start:\n${promLog.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+    ruleGroups: buildRules({ jobSelector: 'job="connect-sentinel"', forOverride: '2s' }),
+  });
 });
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null) {
-    prometheus.kill('SIGTERM');
-    await new Promise((r) => prometheus.once('exit', r));
-  }
+  await prometheus?.stop();
   await Promise.all(sentinels.map((x) => x.stop()));
 });
 
-async function alerts(): Promise<PromAlert[]> {
-  const body = (await (await fetch(`${promUrl}/api/v1/alerts`)).json()) as { data: { alerts: PromAlert[] } };
-  return body.data.alerts;
-}
-
-async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-  const body = (await res.json()) as {
-    status: string;
-    data: { result: { metric: Record<string, string>; value: [number, string] }[] };
-  };
-  if (body.status !== 'success') throw new Error(`query ${expr} failed`);
-  return body.data.result;
-}
+const alerts = (): Promise<PromAlert[]> => prometheus.alerts();
+const query = (expr: string): Promise<PromSample[]> => prometheus.query(expr);
 
 test.each(MODES)(
   'a FAILED task fires KafkaConnectTaskFailed, read back from Prometheus (connect_cluster %s)',
@@ -152,7 +96,7 @@ test.each(MODES)(
     }
     expect(
       firing,
-      `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${promLog.slice(-2000)}`,
+      `alerts seen: ${JSON.stringify(seen).slice(0, 2000)}\nprometheus log:\n${prometheus.log().slice(-2000)}`,
     ).toBeDefined();
     expect(firing!.labels).toMatchObject({
       connect_cluster: cluster,
