@@ -33,7 +33,7 @@ async function withSidecar(
 ): Promise<void> {
   const sim = await startConnectSimulator({ connectors: CONNECTORS, tasksPerConnector: TASKS, ...opts });
   try {
-    const app = await startSentinel(sim, { intervalMs: 100, timeoutMs: 500 });
+    const app = await startSentinel(sim, { intervalMs: 100, timeoutMs: 1_000 });
     try {
       await body(sim, app);
     } finally {
@@ -54,7 +54,7 @@ const failing: [string, Fault][] = [
   ['500 on every request', { kind: 'error' }],
   ['409 rebalance in progress', { kind: 'rebalance' }],
   ['no answer (timeout)', { kind: 'timeout' }],
-  ['latency above the poll timeout', { kind: 'latency', ms: 1_500 }],
+  ['latency above the poll timeout', { kind: 'latency', ms: 2_500 }],
   ['body cut off mid-way', { kind: 'cutoff' }],
   ['malformed body', { kind: 'malformed' }],
   ['401 from the basic-auth extension', { kind: 'unauthorized' }],
@@ -84,7 +84,7 @@ describe.concurrent('resilience against a misbehaving Connect REST API', () => {
       expect(view(await a.metrics()).connectors).toEqual([]);
 
       s.setFault(undefined);
-      await a.nextPolls(2);
+      await a.nextUpPoll();
       await expectHealthy(s, a);
       expect(unhandled).toEqual([]);
     }),
@@ -115,7 +115,7 @@ describe.concurrent('resilience against a misbehaving Connect REST API', () => {
         // The fallback asks per connector; the expanding worker needs one list request per poll.
         expect(a.latest()?.connect.expanded).toBe(expand);
         s.setFault(undefined);
-        await a.nextPolls(2);
+        await a.nextUpPoll();
         await expectHealthy(s, a);
       }),
   );
@@ -134,7 +134,7 @@ describe.concurrent('resilience against a misbehaving Connect REST API', () => {
       }
       expect(seen.size).toBeGreaterThan(CONNECTORS); // churn really replaced connectors
       s.setFault(undefined);
-      await a.nextPolls(2);
+      await a.nextUpPoll();
       await expectHealthy(s, a);
     }));
 
@@ -145,7 +145,7 @@ describe.concurrent('resilience against a misbehaving Connect REST API', () => {
       await a.nextPolls(2);
       expect(view(await a.metrics()).up).toBe(0);
       s.setFault(undefined);
-      await a.nextPolls(2);
+      await a.nextUpPoll();
       await expectHealthy(s, a);
     }));
 });

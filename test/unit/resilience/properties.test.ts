@@ -358,7 +358,8 @@ describe('label escaping (fast-check)', () => {
         config: { 'connector.class': name, 'errors.deadletterqueue.topic.name': name },
       }));
       const sim = await startConnectSimulator({ connectors: specs });
-      const app = await startSentinel(sim);
+      // Slow polls with a long timeout: the test reads one healthy scrape, even on a busy machine.
+      const app = await startSentinel(sim, { intervalMs: 1_000, timeoutMs: 5_000 });
       try {
         const { body } = await app.scrape();
         const families = parseExposition(body);
