@@ -39,11 +39,24 @@ interface Variant {
  * semi-space (Node's default lets it grow to 16) and glibc's malloc arenas capped at 2.
  */
 const TUNED = { execArgv: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
-const VARIANTS: readonly Variant[] = [
+const ALL_VARIANTS: readonly Variant[] = [
   { name: 'default', stateSets: false, execArgv: [], env: {} },
   { name: 'state-sets', stateSets: true, execArgv: [], env: {} },
   { name: 'default, tuned', stateSets: false, ...TUNED },
 ];
+/** BENCH_VARIANTS=default,tuned measures only those (by name, or by the words of a name). */
+const VARIANTS = ((): readonly Variant[] => {
+  const asked = process.env.BENCH_VARIANTS?.split(',').map((v) => v.trim());
+  if (asked === undefined) return ALL_VARIANTS;
+  const chosen = ALL_VARIANTS.filter((v) =>
+    asked.some((a) => v.name === a || v.name.split(', ').at(-1) === a),
+  );
+  if (chosen.length === 0)
+    throw new Error(
+      `BENCH_VARIANTS: none of ${asked.join(', ')} is one of ${ALL_VARIANTS.map((v) => v.name).join('; ')}`,
+    );
+  return chosen;
+})();
 /**
  * The default cadence stresses the sidecar (a poll every 3 s, a scrape every second). BENCH_CADENCE=production
  * is what it runs at out of the box (--poll.interval 15s) under a Prometheus scraping every 15 s, for
