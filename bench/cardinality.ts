@@ -1,7 +1,7 @@
 /**
  * Bench 5 (issue 19): what the sidecar costs the Prometheus that scrapes it, and itself, in the default
  * exposition (one series per connector and per task for its current state) and with full StateSets
- * (`--exposition.state-sets`), and the default once more with the runtime settings for large fleets. Per size and variant: series on /metrics, plain and gzip bytes per scrape, the
+ * (`--exposition.state-sets`), and the default once more as the image runs node (its flags and environment). Per size and variant: series on /metrics, plain and gzip bytes per scrape, the
  * rendering of a first poll and of a poll where 1 % of the connectors changed, and the sidecar's peak RSS
  * over its whole life while it polls a simulator whose connectors and tasks change state every poll and is
  * scraped (gzip) every second. Every sidecar runs in a fresh process, so its peak is its own.
@@ -13,6 +13,7 @@ import { ClusterRenderer } from '../src/exposition/render.js';
 import type { ClusterSnapshot } from '../src/state/snapshot.js';
 import { REVISION, VERSION } from '../src/version.js';
 import { spawnChild, type Child } from './lib/child.js';
+import { IMAGE_RUNTIME } from './lib/image.js';
 import { fleetSnapshot } from './lib/fleet.js';
 import type { MemoryBreakdown, ProcessFigures } from './lib/probe.js';
 import { mb, median, ms, nowMs, table } from './lib/stats.js';
@@ -34,16 +35,25 @@ interface Variant {
   readonly execArgv: readonly string[];
   readonly env: Readonly<Record<string, string>>;
 }
-/**
- * Runtime settings for large fleets (bench/README.md): V8's young generation kept at 1 MB per
- * semi-space (Node's default lets it grow to 16) and glibc's malloc arenas capped at 2.
- */
-const TUNED = { execArgv: ['--max-semi-space-size=1'], env: { MALLOC_ARENA_MAX: '2' } };
-const VARIANTS: readonly Variant[] = [
+const ALL_VARIANTS: readonly Variant[] = [
   { name: 'default', stateSets: false, execArgv: [], env: {} },
   { name: 'state-sets', stateSets: true, execArgv: [], env: {} },
-  { name: 'default, tuned', stateSets: false, ...TUNED },
+  // As the image runs node: memory before CPU.
+  { name: 'default, image', stateSets: false, ...IMAGE_RUNTIME },
 ];
+/** BENCH_VARIANTS=default,image measures only those (by name, or by the words of a name). */
+const VARIANTS = ((): readonly Variant[] => {
+  const asked = process.env.BENCH_VARIANTS?.split(',').map((v) => v.trim());
+  if (asked === undefined) return ALL_VARIANTS;
+  const chosen = ALL_VARIANTS.filter((v) =>
+    asked.some((a) => v.name === a || v.name.split(', ').at(-1) === a),
+  );
+  if (chosen.length === 0)
+    throw new Error(
+      `BENCH_VARIANTS: none of ${asked.join(', ')} is one of ${ALL_VARIANTS.map((v) => v.name).join('; ')}`,
+    );
+  return chosen;
+})();
 /**
  * The default cadence stresses the sidecar (a poll every 3 s, a scrape every second). BENCH_CADENCE=production
  * is what it runs at out of the box (--poll.interval 15s) under a Prometheus scraping every 15 s, for

@@ -173,7 +173,7 @@ class ClusterPipeline {
     } catch (err) {
       this.sentinel.logger.error({ err, cluster: this.name }, 'rendering metrics failed');
     }
-    await this.publishJson();
+    this.documentsChanged();
     this.rendered = true;
   }
 
@@ -188,41 +188,55 @@ class ClusterPipeline {
     }
   }
 
+  /** The status and DLQ JSON and the page section show an older publication than the latest. */
+  private documentsStale = false;
+  /** The making of the documents last asked for; requests that come meanwhile wait for the same one. */
+  private documentsMade: Promise<void> = Promise.resolve();
+
+  /** A new publication (or new restart counters): the documents are made again when next asked for. */
+  private documentsChanged(): void {
+    this.documentsStale = true;
+  }
+
   /**
-   * /api/v1/status, /api/v1/dlq and the status page for this cluster, made once per publication (the JSON in
-   * slices that let scrapes through). Queued, so the last update to land is the one made from the newest
-   * snapshot and counters.
+   * /api/v1/status, /api/v1/dlq and the status page for this cluster, brought up to the latest publication:
+   * made on the first request after it (the JSON in slices that let scrapes through), never between
+   * requests. A sidecar nobody asks for JSON or the page makes neither (at 5,000 × 8 they are ~20 MB of
+   * its peak memory).
    */
-  publishJson(): Promise<void> {
-    this.json = this.json.then(async () => {
-      const snapshot = this.latest;
-      if (!snapshot) return;
-      try {
+  documents(): Promise<void> {
+    if (!this.documentsStale) return this.documentsMade;
+    this.documentsStale = false;
+    this.documentsMade = this.documentsMade.then(() => this.makeDocuments());
+    return this.documentsMade;
+  }
+
+  private async makeDocuments(): Promise<void> {
+    const snapshot = this.latest;
+    if (!snapshot) return;
+    try {
+      const { head, items } = statusJson(snapshot, this.restarts);
+      await this.sentinel.status.setClusterAsync(this.name, head, items, yieldToIo);
+      if (this.kafka) {
+        const dlq = dlqJson(this.name, snapshot);
+        await this.sentinel.dlq.setClusterAsync(this.name, dlq.head, dlq.items, yieldToIo);
+      }
+    } catch (err) {
+      this.sentinel.logger.error({ err, cluster: this.name }, 'making the status JSON failed');
+    }
+    try {
+      // The history may move on during the pauses (the next poll's publication records it): the page then
+      // shows an age one poll newer.
+      const slices = this.sentinel.pageSection(this.pageInput(snapshot));
+      let r = slices.next();
+      while (!r.done) {
         await yieldToIo();
-        const { head, items } = statusJson(snapshot, this.restarts);
-        await this.sentinel.status.setClusterAsync(this.name, head, items, yieldToIo);
-        if (this.kafka) {
-          const dlq = dlqJson(this.name, snapshot);
-          await this.sentinel.dlq.setClusterAsync(this.name, dlq.head, dlq.items, yieldToIo);
-        }
-      } catch (err) {
-        this.sentinel.logger.error({ err, cluster: this.name }, 'making the status JSON failed');
+        r = slices.next();
       }
-      try {
-        // The history may move on during the pauses (the next poll's publication records it): the page then
-        // shows an age one poll newer, and that publication's page follows at once.
-        const slices = this.sentinel.pageSection(this.pageInput(snapshot));
-        let r = slices.next();
-        while (!r.done) {
-          await yieldToIo();
-          r = slices.next();
-        }
-        this.sentinel.page.setCluster(this.name, r.value);
-      } catch (err) {
-        this.sentinel.logger.error({ err, cluster: this.name }, 'making the status page failed');
-      }
-    });
-    return this.json;
+      this.sentinel.page.setCluster(this.name, r.value);
+    } catch (err) {
+      this.sentinel.logger.error({ err, cluster: this.name }, 'making the status page failed');
+    }
   }
 
   pageInput(snapshot: ClusterSnapshot | undefined): PageCluster {
@@ -269,7 +283,7 @@ class ClusterPipeline {
   private publishRestarts(view: RestartView): void {
     this.restarts = view;
     this.sentinel.cache.setCluster(this.name, renderRestarts(this.name, view), 'restarts');
-    void this.publishJson();
+    this.documentsChanged();
   }
 
   start(): void {
@@ -293,10 +307,10 @@ class ClusterPipeline {
 
 export class Sentinel {
   readonly cache = new ExpositionCache({ version: VERSION, revision: REVISION });
-  /** /api/v1/status and /api/v1/dlq, made once per publication and served as shared buffers. */
+  /** /api/v1/status and /api/v1/dlq, made on the first request after a publication, served as shared buffers. */
   readonly status = new JsonDocument();
   readonly dlq = new JsonDocument();
-  /** The status page at `/`, one section per cluster made once per publication. */
+  /** The status page at `/`, one section per cluster, made like the JSON documents. */
   readonly page: PageDocument;
   /** Where the page's runbook links point (the shipped alerts' default). */
   private readonly runbookBaseUrl = DEFAULT_RUNBOOK_BASE_URL;
@@ -391,6 +405,7 @@ export class Sentinel {
       status: this.status,
       dlq: this.dlq,
       page: this.page,
+      documents: () => this.documents(),
       logger: this.logger,
       ...(this.web ? { webConfig: this.web } : {}),
     });
@@ -413,6 +428,11 @@ export class Sentinel {
   async firstPolls(): Promise<void> {
     await Promise.all(this.clusters.map((c) => c.latest ?? c.poller.pollOnce()));
     await this.published();
+  }
+
+  /** Brings /api/v1/status, /api/v1/dlq and the page up to every cluster's latest publication. */
+  async documents(): Promise<void> {
+    await Promise.all(this.clusters.map((c) => c.documents()));
   }
 
   /** Polls every cluster now (unless a poll is running) and waits until the result is published. */

@@ -4,8 +4,9 @@ import type { JsonDocument } from './json-document.js';
 import { JsonQueryError, parseJsonQuery } from './json-query.js';
 import { sendText } from './text.js';
 
-export function jsonRoute(doc: JsonDocument): RequestHandler {
-  return (req, res) => {
+/** `fresh` brings the document up to date before it is read. */
+export function jsonRoute(doc: JsonDocument, fresh: () => Promise<void>): RequestHandler {
+  return async (req, res) => {
     const q = req.url.indexOf('?');
     let query;
     try {
@@ -15,6 +16,7 @@ export function jsonRoute(doc: JsonDocument): RequestHandler {
       sendText(res, 400, `${err.message}\n`);
       return;
     }
+    await fresh();
     const body = doc.body(query.filter, query.pretty);
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
     if (req.method === 'HEAD') {

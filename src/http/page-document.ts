@@ -1,6 +1,6 @@
 /**
  * The status page (`GET /`) held as buffers: a head and a foot made once, and one section per cluster made
- * once per publication of that cluster. A request writes the same buffer objects as every other request;
+ * at most once per publication of that cluster. A request writes the same buffer objects as every other request;
  * nothing is rendered per request.
  */
 import { escapeHtml } from './html.js';

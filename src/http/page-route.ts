@@ -32,14 +32,16 @@ function setDefaults(res: Response): void {
     if (res.getHeader(name) === undefined) res.setHeader(name, value);
 }
 
-export function pageRoute(page: PageDocument): RequestHandler {
-  return (req, res) => {
+/** `fresh` brings the page up to date before it is read. */
+export function pageRoute(page: PageDocument, fresh: () => Promise<void>): RequestHandler {
+  return async (req, res) => {
     const q = req.url.indexOf('?');
     const refresh = refreshOf(q < 0 ? '' : req.url.slice(q + 1));
     if (typeof refresh === 'string') {
       sendText(res, 400, `${refresh}\n`);
       return;
     }
+    await fresh();
     const body = page.body(refresh);
     setDefaults(res);
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length });

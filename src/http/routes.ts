@@ -21,11 +21,16 @@ export interface RouteOptions {
   readonly metrics: MetricsSource;
   /** /readyz answers 200 once this is true (every cluster polled and published once). */
   readonly ready: () => boolean;
-  /** /api/v1/status and /api/v1/dlq, updated by the composition on each publication. */
+  /** /api/v1/status and /api/v1/dlq. */
   readonly status: JsonDocument;
   readonly dlq: JsonDocument;
-  /** The status page at `/`, updated by the composition on each publication. */
+  /** The status page at `/`. */
   readonly page: PageDocument;
+  /**
+   * Brings the status, DLQ and page documents up to the latest publication; called before a request reads
+   * one (the composition makes them on request, not per poll).
+   */
+  readonly documents: () => Promise<void>;
   readonly webConfig?: WebConfigRuntime;
   readonly logger: Logger;
 }
@@ -65,9 +70,9 @@ export function httpApp(opts: RouteOptions): Express {
     const ready = opts.ready();
     sendText(res, ready ? 200 : 503, ready ? 'ready\n' : 'first poll not finished\n');
   });
-  app.get('/', pageRoute(opts.page));
-  app.get(STATUS_PATH, jsonRoute(opts.status));
-  app.get(DLQ_PATH, jsonRoute(opts.dlq));
+  app.get('/', pageRoute(opts.page, opts.documents));
+  app.get(STATUS_PATH, jsonRoute(opts.status, opts.documents));
+  app.get(DLQ_PATH, jsonRoute(opts.dlq, opts.documents));
   app.use(text(404, 'not found\n'));
 
   const failed: ErrorRequestHandler = (err, req, res, _next) => {

@@ -1,7 +1,7 @@
 /**
  * One cluster's part of the status page (`GET /`), for the person on call: is the cluster watched, what is
  * wrong (failures first, each with its age, trace and runbook section), then every other connector. Pure:
- * the composition calls it once per publication and requests share the result. Every value from Connect or
+ * the composition calls it at most once per publication and requests share the result. Every value from Connect or
  * Kafka goes through `markup`, which escapes it. (The tag is not called `html` so that the formatter leaves
  * the templates' whitespace alone.)
  */

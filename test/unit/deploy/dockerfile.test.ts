@@ -3,12 +3,20 @@
  * container practice, and that what it copies, runs and exposes agrees with the code. (The build the image
  * makes is run in test/integration/image-build.test.ts.)
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { SETTINGS } from '../../../src/config/schema.js';
-import { dockerignore, parseDockerfile, shellCommands, type Instruction, type Stage } from './dockerfile.js';
+import {
+  dockerignore,
+  imageRuntime,
+  parseDockerfile,
+  shellCommands,
+  type Instruction,
+  type Stage,
+} from './dockerfile.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const read = (p: string): string => fs.readFileSync(path.join(ROOT, p), 'utf8');
@@ -122,15 +130,19 @@ describe('Dockerfile', () => {
     expect(lastIndex(runtime, 'USER')).toBeLessThan(lastIndex(runtime, 'ENTRYPOINT'));
   });
 
-  test('exec-form ENTRYPOINT under tini runs the built bin of package.json', () => {
+  test('exec-form ENTRYPOINT under tini runs the built bin of package.json, with node flags this Node knows', () => {
     const entry = all(runtime, 'ENTRYPOINT');
     expect(entry).toHaveLength(1);
-    expect(entry[0]?.json, 'exec form: signals reach the process').toEqual([
-      '/usr/bin/tini',
-      '--',
-      'node',
-      `/app/${pkg.bin['connect-sentinel']}`,
-    ]);
+    const argv = entry[0]?.json ?? [];
+    expect(argv.slice(0, 3), 'exec form: signals reach the process').toEqual(['/usr/bin/tini', '--', 'node']);
+    expect(argv.at(-1)).toBe(`/app/${pkg.bin['connect-sentinel']}`);
+    const flags = imageRuntime(dockerfile).execArgv;
+    expect(argv.slice(3, -1)).toEqual(flags);
+    for (const flag of flags) expect(flag).toMatch(/^--[a-z-]+(=\S+)?$/);
+    // An unknown flag stops node before the sidecar starts: this Node (20) takes them, as the image's (22) does.
+    const run = spawnSync(process.execPath, [...flags, '-e', '0'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(imageRuntime(dockerfile).env).toMatchObject({ MALLOC_ARENA_MAX: '2', NODE_ENV: 'production' });
     const apt = runs(runtime).find((c) => /^apt-get install\b/.test(c)) ?? '';
     expect(apt).toMatch(/--no-install-recommends/);
     expect(apt.split(' ')).toContain('tini');

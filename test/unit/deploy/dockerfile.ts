@@ -146,3 +146,25 @@ export function dockerignore(text: string): (path: string) => boolean {
     return excluded;
   };
 }
+
+/**
+ * How the image runs node: the flags between `node` and the script in the runtime stage's exec-form
+ * ENTRYPOINT, and the runtime stage's ENV (values that refer to build arguments left out). The benches run
+ * the sidecar this way to report what the image does.
+ */
+export function imageRuntime(dockerfile: Dockerfile): {
+  execArgv: string[];
+  env: Record<string, string>;
+} {
+  const runtime = dockerfile.stages[dockerfile.stages.length - 1];
+  if (runtime === undefined) throw new Error('the Dockerfile has no stage');
+  const entry = runtime.instructions.filter((i) => i.keyword === 'ENTRYPOINT').at(-1)?.json ?? [];
+  const node = entry.indexOf('node');
+  if (node < 0) throw new Error('the runtime stage has no exec-form ENTRYPOINT that runs node');
+  const env: Record<string, string> = {};
+  for (const i of runtime.instructions.filter((x) => x.keyword === 'ENV')) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\S*)$/.exec(i.args);
+    if (m && !m[2]?.includes('$')) env[m[1] as string] = m[2] as string;
+  }
+  return { execArgv: entry.slice(node + 1, -1), env };
+}

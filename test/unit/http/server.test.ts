@@ -86,6 +86,7 @@ beforeAll(async () => {
     status,
     dlq,
     page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
+    documents: () => Promise.resolve(),
     logger: createLogger('debug', 'json', sink),
   });
 });
@@ -236,6 +237,7 @@ describe('listening', () => {
       status: new JsonDocument(),
       dlq: new JsonDocument(),
       page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
+      documents: () => Promise.resolve(),
       logger: silentLogger(),
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
@@ -252,6 +254,7 @@ describe('listening', () => {
       status: new JsonDocument(),
       dlq: new JsonDocument(),
       page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
+      documents: () => Promise.resolve(),
       logger: silentLogger(),
     });
     try {

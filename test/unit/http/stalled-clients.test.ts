@@ -50,6 +50,7 @@ test(`${CLIENTS} clients that do not read a large status body share its buffers`
     status,
     dlq: new JsonDocument(),
     page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
+    documents: () => Promise.resolve(),
     logger: silentLogger(),
   });
 

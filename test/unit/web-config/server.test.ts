@@ -96,6 +96,7 @@ async function serve(webConfig: string, failureLimit?: FailureLimit): Promise<Se
     status: new JsonDocument(),
     dlq: new JsonDocument(),
     page: new PageDocument({ links: pageLinks('/metrics'), refreshSeconds: 15, version: 'test' }),
+    documents: () => Promise.resolve(),
     webConfig: web,
     logger,
   });
