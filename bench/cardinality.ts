@@ -263,6 +263,7 @@ export async function benchCardinality(): Promise<CardinalityFigures[]> {
       'first render ms',
       '1 % changed ms',
       'poll ms',
+      'CPU s',
       'peak RSS MB',
     ],
     ...out.map((f) => [
@@ -276,6 +277,7 @@ export async function benchCardinality(): Promise<CardinalityFigures[]> {
       ms(f.firstRenderMs),
       ms(f.changedRenderMs),
       ms(f.pollMs),
+      (f.process.cpuMs / 1000).toFixed(1),
       mb(f.process.peakRssBytes),
     ]),
   ]);

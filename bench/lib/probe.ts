@@ -14,6 +14,8 @@ export interface ProcessFigures {
   readonly peakRssBytes: number;
   /** Event-loop delay in ms (perf_hooks histogram, 5 ms resolution). */
   readonly delay: { readonly p50: number; readonly p99: number; readonly max: number; readonly mean: number };
+  /** CPU time (user + system) of the process since the last reset, in ms. */
+  readonly cpuMs: number;
 }
 
 export class ProcessProbe {
@@ -29,9 +31,12 @@ export class ProcessProbe {
     this.timer.unref();
   }
 
+  private cpu = process.cpuUsage();
+
   reset(): void {
     this.hist.reset();
     this.maxRss = process.memoryUsage.rss();
+    this.cpu = process.cpuUsage();
   }
 
   figures(): ProcessFigures {
@@ -43,6 +48,7 @@ export class ProcessProbe {
       maxRssBytes: this.maxRss,
       heapUsedBytes: m.heapUsed,
       peakRssBytes: highWaterMark(),
+      cpuMs: ((u) => (u.user + u.system) / 1000)(process.cpuUsage(this.cpu)),
       delay: {
         p50: ms(this.hist.percentile(50)),
         p99: ms(this.hist.percentile(99)),
