@@ -2,8 +2,9 @@
  * A JSON endpoint's body (`{"clusters":[{...head,"connectors":[item,...]},...]}`) held as buffers made at
  * most once per publication: each cluster's items are serialized once, into one buffer with a view per
  * item. A request writes those buffers (the same objects for every request), choosing items by the
- * filters; nothing is serialized per request, so slow or stalled clients share the bytes instead of holding a
- * copy each. The pretty variant of a cluster is made on the first request that asks for it after the cluster changed.
+ * filters; nothing is serialized per request, so slow or stalled clients share the bytes instead of
+ * holding a copy each. The pretty variant of a cluster is made on the first request that asks for it after
+ * the cluster changed.
  */
 
 export interface JsonItem {
